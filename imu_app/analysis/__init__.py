@@ -1,0 +1,30 @@
+"""Pure analysis algorithms: arrays and parameters in, typed results out. No files, no network, no Qt."""
+
+from imu_app.analysis._pipeline import AnalysisOptions, analyse
+from imu_app.analysis.report import (
+    SCHEMA,
+    AlgorithmInfo,
+    AnalysisReport,
+    CalfRaiseRep,
+    CalfRaises,
+    Contact,
+    Landing,
+    MetricStats,
+    RecordingInfo,
+    SetSummary,
+)
+
+__all__ = [
+    "SCHEMA",
+    "AlgorithmInfo",
+    "AnalysisOptions",
+    "AnalysisReport",
+    "CalfRaiseRep",
+    "CalfRaises",
+    "Contact",
+    "Landing",
+    "MetricStats",
+    "RecordingInfo",
+    "SetSummary",
+    "analyse",
+]

@@ -1,0 +1,24 @@
+"""Typed data, units and errors shared by every part of the app. Depends on numpy only."""
+
+from imu_app.core import columns
+from imu_app.core.data import GAP_FACTOR, Gap, ImuData, RecordingMeta, find_gaps
+from imu_app.core.errors import AnalysisError, ImuAppError, RecordingFormatError, SimulationError
+from imu_app.core.units import ACC_UNITS, GYR_UNITS, STANDARD_GRAVITY_M_S2, TIME_UNITS, normalise_unit
+
+__all__ = [
+    "ACC_UNITS",
+    "GAP_FACTOR",
+    "GYR_UNITS",
+    "STANDARD_GRAVITY_M_S2",
+    "TIME_UNITS",
+    "AnalysisError",
+    "Gap",
+    "ImuAppError",
+    "ImuData",
+    "RecordingFormatError",
+    "RecordingMeta",
+    "SimulationError",
+    "columns",
+    "find_gaps",
+    "normalise_unit",
+]
