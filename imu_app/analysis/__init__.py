@@ -1,5 +1,13 @@
 """Pure analysis algorithms: arrays and parameters in, typed results out. No files, no network, no Qt."""
 
+from imu_app.analysis._orientation import (
+    Orientation,
+    OrientationParams,
+    estimate_gravity,
+    estimate_orientation,
+    horizontal_acc_g,
+    vertical_acc_g,
+)
 from imu_app.analysis._pipeline import AnalysisOptions, analyse
 from imu_app.analysis.report import (
     SCHEMA,
@@ -24,7 +32,13 @@ __all__ = [
     "Contact",
     "Landing",
     "MetricStats",
+    "Orientation",
+    "OrientationParams",
     "RecordingInfo",
     "SetSummary",
     "analyse",
+    "estimate_gravity",
+    "estimate_orientation",
+    "horizontal_acc_g",
+    "vertical_acc_g",
 ]

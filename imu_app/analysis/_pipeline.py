@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import imu_app
+from imu_app.analysis._hop_metrics import analyse_contacts
 from imu_app.analysis.report import AlgorithmInfo, AnalysisReport, RecordingInfo
 from imu_app.core import ImuData
 
@@ -56,5 +57,12 @@ def analyse(
         leg=leg,
         warnings=data.warnings,
     )
-    algorithm = AlgorithmInfo(name="imu-app", version=imu_app.__version__, parameters={})
-    return AnalysisReport(recording=recording, algorithm=algorithm)
+    contact_analysis = analyse_contacts(data, exercise)
+    parameters: dict[str, object] = {**contact_analysis.parameters}
+    algorithm = AlgorithmInfo(name="imu-app", version=imu_app.__version__, parameters=parameters)
+    return AnalysisReport(
+        recording=recording,
+        algorithm=algorithm,
+        contacts=contact_analysis.contacts,
+        sets=contact_analysis.sets,
+    )

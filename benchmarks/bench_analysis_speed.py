@@ -1,0 +1,64 @@
+"""Speed of the whole analysis (``analyse``) on 1, 10 and 60 min at 1 kHz, tiling a simulated session.
+
+Run: ``.venv/bin/python benchmarks/bench_analysis_speed.py``; writes ``benchmarks/results/analysis_speed.md``.
+Reports the median of repeated runs for ``analyse`` (all analyses) and for the contact detector alone.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from imu_app.analysis import AnalysisOptions, analyse
+from imu_app.analysis._contacts import contacts_from_data
+from imu_app.core import ImuData, RecordingMeta
+from imu_app.sim import SensorParams, simulate
+
+OUT = Path(__file__).resolve().parent / "results" / "analysis_speed.md"
+
+
+def tiled(base: ImuData, minutes: float) -> ImuData:
+    n_target = int(minutes * 60 * 1000)
+    reps = -(-n_target // len(base))
+    acc = np.tile(base.acc_g, (reps, 1))[:n_target]
+    gyr = None if base.gyr_dps is None else np.tile(base.gyr_dps, (reps, 1))[:n_target]
+    t = np.arange(n_target) / 1000.0
+    return ImuData(t_s=t, acc_g=acc, gyr_dps=gyr, meta=RecordingMeta(sample_rate_hz=1000.0))
+
+
+def median_time(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return float(np.median(times))
+
+
+def main() -> None:
+    base = simulate(
+        "pogo_hops", SensorParams(sample_rate_hz=1000, mounting="random", with_gyro=True), seed=0
+    ).data
+    lines = [
+        "# Analysis speed (1 kHz pogo hops with gyro, tiled; median of repeats; 2-core machine)",
+        "",
+        "| duration | samples | analyse() s | contact detector s |",
+        "|---|---|---|---|",
+    ]
+    for minutes in (1, 10, 60):
+        data = tiled(base, minutes)
+        rep = 5 if minutes < 60 else 3
+        opts = AnalysisOptions(exercise="pogo_hops")
+        t_all = median_time(lambda d=data, o=opts: analyse(d, o), rep)
+        t_c = median_time(lambda d=data: contacts_from_data(d), rep)
+        lines.append(f"| {minutes} min | {len(data)} | {t_all:.3f} | {t_c:.3f} |")
+        print(lines[-1])
+    text = "\n".join(lines)
+    OUT.write_text(text + "\n", encoding="utf-8")
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

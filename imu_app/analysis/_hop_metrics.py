@@ -1,0 +1,214 @@
+"""From contacts to the numbers a coach reads: flight time, jump height, RSI, roles and per-set statistics."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from imu_app.analysis._contacts import MAX_LOOKAHEAD_S, ContactParams, HopContacts, contacts_from_data
+from imu_app.analysis._sets import DEFAULT_MAX_REST_S, group_bouts, metric_stats
+from imu_app.analysis.report import Contact, SetSummary
+from imu_app.core import STANDARD_GRAVITY_M_S2, ImuData
+
+__all__ = ["ContactAnalysis", "HopMetricsParams", "analyse_contacts", "hop_report", "jump_height_cm"]
+
+
+@dataclass(frozen=True)
+class HopMetricsParams:
+    """Parameters of :func:`hop_report`.
+
+    Attributes
+    ----------
+    max_reactive_contact_s
+        Contacts longer than this are not reactive hop contacts but a landing with a pause (a hold, the leap
+        landing, the platform of the step hop, the end of a set). Reactive contacts of hops and drop jumps
+        last 0.1-0.5 s; the slowest pogo hops of a tired beginner stay under 0.8 s, while regaining balance
+        on one leg takes over a second.
+    max_rest_s
+        Contacts further apart than this belong to different sets (see ``DEFAULT_MAX_REST_S``).
+    """
+
+    max_reactive_contact_s: float = 1.0
+    max_rest_s: float = DEFAULT_MAX_REST_S
+
+
+def jump_height_cm(flight_time_ms: np.ndarray | float) -> np.ndarray:
+    """Jump height from flight time, ``h = g t^2 / 8``, in cm.
+
+    Notes
+    -----
+    The flight-time method assumes that the centre of mass is at the same height at take-off and landing,
+    so that the flight is a symmetric parabola [1]_. Athletes land with more ankle and knee flexion than they
+    take off with, which lengthens the flight and overestimates the height by about 1-2 cm in vertical
+    jumps (a landing 1 cm lower adds roughly 4 ms to a 0.5 s flight) [2]_; for forward and lateral hops the
+    method gives the vertical lift of the centre of mass, not the distance. It is the same method as
+    contact mats and optical systems, so the numbers compare with theirs.
+
+    References
+    ----------
+    .. [1] Bosco, C., Luhtanen, P., & Komi, P. V. (1983). A simple method for measurement of mechanical
+       power in jumping. European Journal of Applied Physiology, 50(2), 273-282.
+       https://doi.org/10.1007/BF00422166
+    .. [2] Linthorne, N. P. (2001). Analysis of standing vertical jumps using a force platform. American
+       Journal of Physics, 69(11), 1198-1204. https://doi.org/10.1119/1.1397460
+    """
+    t_s = np.asarray(flight_time_ms, dtype=np.float64) / 1000.0
+    return 100.0 * STANDARD_GRAVITY_M_S2 * t_s**2 / 8.0
+
+
+def _opt(x: float) -> float | None:
+    return float(x) if np.isfinite(x) else None
+
+
+def hop_report(
+    found: HopContacts, exercise: str | None = None, params: HopMetricsParams | None = None
+) -> tuple[tuple[Contact, ...], tuple[SetSummary, ...]]:
+    """Per-contact metrics, roles and per-set statistics of detected hop contacts.
+
+    Parameters
+    ----------
+    found
+        Output of :func:`~imu_app.analysis._contacts.detect_hop_contacts`.
+    exercise
+        Name of the exercise, which gives the contacts their roles (see Notes); ``None`` gives none.
+    params
+        See :class:`HopMetricsParams`.
+
+    Returns
+    -------
+    contacts, sets
+        Report contacts (time-ordered) and one ``SetSummary(kind="hops")`` per bout.
+
+    Notes
+    -----
+    Per contact: ``contact_time_ms`` from landing to take-off; ``flight_time_ms`` of the flight that ended
+    at this landing and ``jump_height_cm`` from it (:func:`jump_height_cm`); ``rsi``, the reactive strength
+    index, is the height in metres of the jump this contact launched divided by this contact's time in
+    seconds (m/s), and ``flight_contact_ratio`` is that jump's flight time over this contact time, the two
+    forms in use for drop jumps and repeated hops [1]_.
+
+    Roles: contacts longer than ``max_reactive_contact_s`` are pauses, not reactive contacts: ``"set_end"``
+    when the bout ends with them, ``"leap_landing"`` (leap and hop) or ``"platform"`` (step hop) when
+    reactive hops follow, ``"hold"`` in the hop and hold, ``"set_end"`` otherwise. Reactive contacts are
+    ``"rebound"`` in a drop jump, ``"hop"`` in leap and hop, ``"fast_hop"`` in the step hop. Set
+    statistics use reactive contacts only.
+
+    References
+    ----------
+    .. [1] Flanagan, E. P., & Comyns, T. M. (2008). The use of contact time and the reactive strength index
+       to optimize fast stretch-shortening cycle training. Strength and Conditioning Journal, 30(5), 32-38.
+       https://doi.org/10.1519/SSC.0b013e318187e25b
+    """
+    p = params or HopMetricsParams()
+    n = len(found)
+    if n == 0:
+        return (), ()
+    ct_ms = found.contact_time_ms
+    ft_ms = found.flight_before_ms
+    height_cm = jump_height_cm(ft_ms)
+    # The jump a contact launches is the flight ending at the next landing, when that flight followed it.
+    launched_ft = found.flight_after_ms
+    launched_h_m = jump_height_cm(launched_ft) / 100.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        rsi = launched_h_m / (ct_ms / 1000.0)
+        ratio = launched_ft / ct_ms
+    reactive = np.isfinite(ct_ms) & (ct_ms <= 1000.0 * p.max_reactive_contact_s)
+
+    bouts = group_bouts(found.landing_s, p.max_rest_s)
+    set_of = np.empty(n, dtype=np.intp)
+    for i, b in enumerate(bouts):
+        set_of[b] = i
+    last_of_set = np.r_[set_of[1:] != set_of[:-1], True]
+    next_reactive = np.r_[reactive[1:], False] & ~last_of_set
+
+    roles: list[str | None] = []
+    for i in range(n):
+        if not reactive[i]:
+            if last_of_set[i] or not np.isfinite(ct_ms[i]):
+                role = "set_end" if np.isfinite(ct_ms[i]) else None
+            elif next_reactive[i] and exercise == "leap_and_hop":
+                role = "leap_landing"
+            elif next_reactive[i] and exercise == "step_hop":
+                role = "platform"
+            elif exercise == "forward_hop_hold":
+                role = "hold"
+            else:
+                role = "set_end"
+        else:
+            role = {"drop_jump": "rebound", "leap_and_hop": "hop", "step_hop": "fast_hop"}.get(exercise or "")
+        roles.append(role)
+
+    contacts = tuple(
+        Contact(
+            landing_s=float(found.landing_s[i]),
+            takeoff_s=_opt(found.takeoff_s[i]),
+            contact_time_ms=_opt(ct_ms[i]) if found.complete[i] else None,
+            flight_time_ms=_opt(ft_ms[i]),
+            jump_height_cm=_opt(height_cm[i]),
+            rsi=_opt(rsi[i]) if found.complete[i] else None,
+            flight_contact_ratio=_opt(ratio[i]) if found.complete[i] else None,
+            kind="hop",
+            complete=bool(found.complete[i]),
+            set_index=int(set_of[i]),
+            role=roles[i],
+        )
+        for i in range(n)
+    )
+    sets = []
+    for i, b in enumerate(bouts):
+        idx = np.arange(b.start, b.stop)
+        r = idx[reactive[idx] & found.complete[idx]]
+        notes = []
+        if not found.complete[idx].all():
+            notes.append("a gap in the data cut some contacts; their durations are left out")
+        sets.append(
+            SetSummary(
+                index=i,
+                kind="hops",
+                start_s=float(found.landing_s[b.start]),
+                end_s=float(np.nanmax(np.r_[found.takeoff_s[idx], found.landing_s[idx]])),
+                count=int(r.size),
+                stats={
+                    "contact_time_ms": metric_stats(ct_ms[r].tolist(), lower_is_better=True),
+                    "flight_time_ms": metric_stats(ft_ms[r].tolist(), lower_is_better=False),
+                    "jump_height_cm": metric_stats(height_cm[r].tolist(), lower_is_better=False),
+                    "rsi": metric_stats(rsi[r].tolist(), lower_is_better=False),
+                },
+                notes=tuple(notes),
+            )
+        )
+    return contacts, tuple(sets)
+
+
+@dataclass(frozen=True)
+class ContactAnalysis:
+    """What :func:`analyse_contacts` adds to the report."""
+
+    contacts: tuple[Contact, ...]
+    sets: tuple[SetSummary, ...]
+    parameters: dict[str, object]
+
+
+#: Exercises whose contacts are strides (stance phases), not hops.
+STRIDE_EXERCISES = ("walking", "running")
+
+
+def analyse_contacts(data: ImuData, exercise: str | None = None) -> ContactAnalysis:
+    """Contacts and hop/stride sets of a recording, with the parameters used (for the report)."""
+    if exercise in STRIDE_EXERCISES:
+        from imu_app.analysis._strides import StrideParams, detect_strides, stride_report
+
+        sp = StrideParams()
+        strides = detect_strides(data, sp)
+        contacts, sets = stride_report(strides)
+        return ContactAnalysis(contacts, sets, {"strides": asdict(sp)})
+    cp = ContactParams()
+    found = contacts_from_data(data, cp)
+    mp = HopMetricsParams()
+    contacts, sets = hop_report(found, exercise, mp)
+    return ContactAnalysis(
+        contacts,
+        sets,
+        {"contacts": {**asdict(found.params), "max_lookahead_s": MAX_LOOKAHEAD_S}, "hop_metrics": asdict(mp)},
+    )

@@ -1,0 +1,238 @@
+"""Stance phases of walking and running: initial contact and toe-off of the instrumented foot.
+
+The gyroscope is read along the leg's dominant rotation axis (found from the data, so any mounting works);
+the swing of the leg is the large lobe of that signal between toe-off and the next initial contact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.signal import find_peaks
+
+from imu_app.analysis._orientation import segment_bounds
+from imu_app.analysis._sets import DEFAULT_MAX_REST_S, group_bouts, metric_stats
+from imu_app.analysis.report import Contact, SetSummary
+from imu_app.core import AnalysisError, ImuData
+
+__all__ = ["StrideParams", "Strides", "detect_strides", "stride_report"]
+
+
+@dataclass(frozen=True)
+class StrideParams:
+    """Parameters of :func:`detect_strides`; the defaults need no tuning.
+
+    Attributes
+    ----------
+    swing_min_dps
+        A swing peaks above this angular rate. The foot and shank swing forward at 250-600 deg/s in walking
+        and faster in running, while weight shifts and turns on the spot stay below 100 deg/s.
+    min_stride_s
+        Two swings of the same leg are at least this far apart: the shortest strides of sprinting last about
+        0.5 s, so 0.4 s never merges two strides and never splits one.
+    search_s
+        Initial contact and toe-off are looked for within this time of the swing peak: swing lasts 0.25-0.5 s
+        in walking, so its ends are within 0.35 s of its peak.
+    max_stance_s
+        Longer "stances" are standing, not gait; walking stance lasts 0.5-0.9 s, slow walking up to 1.2 s.
+    """
+
+    swing_min_dps: float = 100.0
+    min_stride_s: float = 0.4
+    search_s: float = 0.35
+    max_stance_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class Strides:
+    """Stances found by :func:`detect_strides` (arrays of equal length, one entry per stance).
+
+    ``initial_contact_s`` and ``toe_off_s`` (s from the first sample) bound each stance; ``swing_before_ms``
+    is the swing that ended at the initial contact (NaN when not seen).
+    """
+
+    initial_contact_s: np.ndarray
+    toe_off_s: np.ndarray
+    swing_before_ms: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.initial_contact_s.shape[0])
+
+
+def _zero_cross_down(t: np.ndarray, w: np.ndarray, start: np.ndarray, stop: np.ndarray) -> np.ndarray:
+    """First downward zero crossing of ``w`` in ``[start, stop)``, linearly interpolated (NaN if none)."""
+    out = np.full(start.shape, np.nan)
+    down = np.flatnonzero((w[:-1] > 0) & (w[1:] <= 0))
+    pos = np.searchsorted(down, start)
+    ok = pos < down.size
+    j = np.where(ok, down[np.minimum(pos, down.size - 1)] if down.size else 0, 0)
+    ok &= j < stop
+    i = j[ok]
+    frac = w[i] / (w[i] - w[i + 1])
+    out[ok] = t[i] + frac * (t[i + 1] - t[i])
+    return out
+
+
+def _zero_cross_up_before(w: np.ndarray, at: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Index of the last sample ``<= 0`` before ``at`` that is followed by a positive one (or ``first``)."""
+    up = np.flatnonzero((w[:-1] <= 0) & (w[1:] > 0))
+    pos = np.searchsorted(up, at) - 1
+    j = np.where(pos >= 0, up[np.maximum(pos, 0)] if up.size else first, first)
+    return np.maximum(j, first)
+
+
+def detect_strides(data: ImuData, params: StrideParams | None = None) -> Strides:
+    """Initial contact and toe-off of every stride of the instrumented leg.
+
+    Parameters
+    ----------
+    data
+        A walking or running recording with a gyroscope on the foot, ankle or shank, any mounting.
+    params
+        See :class:`StrideParams`.
+
+    Returns
+    -------
+    Strides
+        One entry per stance that begins and ends in the same gap-free stretch.
+
+    Notes
+    -----
+    The leg rotates mostly about one axis (flexion/extension), which the principal axis of the angular rate
+    finds whatever the mounting. Its sign is chosen so that the lobe before each heel strike impact (the
+    largest peaks of ``|a|``) is positive: that lobe is the forward swing of the leg, for a sensor on the
+    foot and on the shank alike. Swing peaks are the maxima of this signal [1]_, [2]_. Initial contact is
+    where the swing ends, the downward zero crossing of the angular rate after the swing peak (the foot or
+    shank stops rotating forward as the heel meets the ground) [3]_; toe-off is the minimum of the angular
+    rate before the swing (the fastest plantarflexion of push-off, just before the toes leave the
+    ground) [1]_. Both are interpolated between samples (linear crossing, parabolic vertex).
+
+    References
+    ----------
+    .. [1] Salarian, A., Russmann, H., Vingerhoets, F. J. G., et al. (2004). Gait assessment in Parkinson's
+       disease: toward an ambulatory system for long-term monitoring. IEEE Transactions on Biomedical
+       Engineering, 51(8), 1434-1443. https://doi.org/10.1109/TBME.2004.827933
+    .. [2] Aminian, K., Najafi, B., Büla, C., Leyvraz, P.-F., & Robert, P. (2002). Spatio-temporal
+       parameters of gait measured by an ambulatory system using miniature gyroscopes. Journal of
+       Biomechanics, 35(5), 689-699. https://doi.org/10.1016/S0021-9290(02)00008-8
+    .. [3] Rampp, A., Barth, J., Schülein, S., Gaßmann, K.-G., Klucken, J., & Eskofier, B. M. (2015).
+       Inertial sensor-based stride parameter calculation from gait sequences in geriatric patients. IEEE
+       Transactions on Biomedical Engineering, 62(4), 1089-1097. https://doi.org/10.1109/TBME.2014.2368211
+    """
+    p = params or StrideParams()
+    if data.gyr_dps is None:
+        raise AnalysisError(
+            "stride detection needs a gyroscope; this recording has none (analyse hops instead, or record "
+            "with the gyroscope enabled)"
+        )
+    t = data.t_s
+    n = t.size
+    empty = Strides(np.empty(0), np.empty(0), np.empty(0))
+    if n < 10:
+        return empty
+    fs = data.sample_rate_hz
+    gyr = data.gyr_dps
+    _, vecs = np.linalg.eigh(gyr.T @ gyr)
+    w = gyr @ vecs[:, -1]
+    mag = np.sqrt(np.einsum("ij,ij->i", data.acc_g, data.acc_g))
+    impacts, _ = find_peaks(
+        mag, height=max(2.0, float(np.percentile(mag, 99.0)) * 0.5), distance=max(1, int(p.min_stride_s * fs))
+    )
+    if impacts.size:
+        lo = np.clip(impacts - int(0.2 * fs), 0, n - 1)
+        hi = np.clip(impacts - int(0.05 * fs), 1, n)
+        csum = np.r_[0.0, np.cumsum(w)]
+        lobe = (csum[hi] - csum[lo]) / np.maximum(hi - lo, 1)
+        if np.median(lobe) < 0:
+            w = -w
+
+    ic_all: list[np.ndarray] = []
+    to_all: list[np.ndarray] = []
+    seg_all: list[np.ndarray] = []
+    search = max(2, int(p.search_s * fs))
+    for sid, (a, b) in enumerate(segment_bounds(n, data.gaps)):
+        if b - a < 10:
+            continue
+        ws = w[a:b]
+        ts = t[a:b] - t[0]
+        peaks, _ = find_peaks(ws, height=p.swing_min_dps, distance=max(1, int(p.min_stride_s * fs)))
+        if peaks.size == 0:
+            continue
+        ic = _zero_cross_down(ts, ws, peaks, np.minimum(peaks + search, b - a - 1))
+        start = _zero_cross_up_before(ws, peaks, np.maximum(peaks - search, 0))
+        # Toe-off: the minimum within search_s before the start of the swing lobe, refined by a parabola.
+        lo = np.maximum(start - search, 0)
+        m = search + 1
+        win = np.clip(lo[:, None] + np.arange(m)[None, :], 0, b - a - 1)
+        vals = np.where(win <= start[:, None], ws[win], np.inf)
+        j = win[np.arange(win.shape[0]), np.argmin(vals, axis=1)]
+        has_to = (j > 0) & (j < b - a - 1) & (j > lo)
+        jj = np.clip(j, 1, b - a - 2)
+        y0, y1, y2 = ws[jj - 1], ws[jj], ws[jj + 1]
+        den = y0 - 2 * y1 + y2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            off = np.where(den > 0, 0.5 * (y0 - y2) / den, 0.0)
+        off = np.clip(off, -0.5, 0.5)
+        to = np.where(
+            has_to, ts[jj] + off * np.where(off >= 0, ts[jj + 1] - ts[jj], ts[jj] - ts[jj - 1]), np.nan
+        )
+        ic_all.append(ic)
+        to_all.append(to)
+        seg_all.append(np.full(ic.size, sid))
+    if not ic_all:
+        return empty
+    ic = np.concatenate(ic_all)
+    to = np.concatenate(to_all)
+    seg = np.concatenate(seg_all)
+    # Stance j: from the initial contact ending swing j to the toe-off starting swing j + 1.
+    nxt_to = np.r_[to[1:], np.nan]
+    same = np.r_[seg[1:] == seg[:-1], False]
+    stance_s = nxt_to - ic
+    ok = same & np.isfinite(ic) & np.isfinite(nxt_to) & (stance_s > 0) & (stance_s <= p.max_stance_s)
+    swing_ms = 1000.0 * (ic - to)
+    swing_ms = np.where(np.isfinite(swing_ms) & (swing_ms > 0), swing_ms, np.nan)
+    return Strides(initial_contact_s=ic[ok], toe_off_s=nxt_to[ok], swing_before_ms=swing_ms[ok])
+
+
+def stride_report(
+    strides: Strides, max_rest_s: float = DEFAULT_MAX_REST_S
+) -> tuple[tuple[Contact, ...], tuple[SetSummary, ...]]:
+    """Report contacts (``kind="stride"``) and one ``SetSummary(kind="strides")`` per bout of gait."""
+    n = len(strides)
+    if n == 0:
+        return (), ()
+    ct = 1000.0 * (strides.toe_off_s - strides.initial_contact_s)
+    bouts = group_bouts(strides.initial_contact_s, max_rest_s)
+    set_of = np.empty(n, dtype=np.intp)
+    for i, b in enumerate(bouts):
+        set_of[b] = i
+    contacts = tuple(
+        Contact(
+            landing_s=float(strides.initial_contact_s[i]),
+            takeoff_s=float(strides.toe_off_s[i]),
+            contact_time_ms=float(ct[i]),
+            flight_time_ms=None,
+            kind="stride",
+            swing_time_ms=float(strides.swing_before_ms[i])
+            if np.isfinite(strides.swing_before_ms[i])
+            else None,
+            set_index=int(set_of[i]),
+        )
+        for i in range(n)
+    )
+    sets = tuple(
+        SetSummary(
+            index=i,
+            kind="strides",
+            start_s=float(strides.initial_contact_s[b.start]),
+            end_s=float(strides.toe_off_s[b.stop - 1]),
+            count=b.stop - b.start,
+            stats={
+                "contact_time_ms": metric_stats(ct[b].tolist(), lower_is_better=True),
+                "swing_time_ms": metric_stats(strides.swing_before_ms[b].tolist(), lower_is_better=False),
+            },
+        )
+        for i, b in enumerate(bouts)
+    )
+    return contacts, sets

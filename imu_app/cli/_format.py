@@ -1,0 +1,167 @@
+"""Render an analysis report as a readable table, JSON, or CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from imu_app.analysis import AnalysisReport
+
+__all__ = ["FORMATTERS", "format_csv", "format_json", "format_table"]
+
+Column = tuple[str, str, str]  # (heading, field name, format spec)
+
+
+def _cell(value: Any, spec: str) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float | int) and spec:
+        return format(value, spec)
+    return str(value)
+
+
+def _table(rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> list[str]:
+    cells = [[h for h, _, _ in columns]]
+    cells += [[_cell(r.get(name), spec) for _, name, spec in columns] for r in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]
+    return ["  " + "  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)) for row in cells]
+
+
+_CONTACT_COLUMNS: tuple[Column, ...] = (
+    ("#", "n", "d"),
+    ("set", "set", ""),
+    ("kind", "kind", ""),
+    ("landing s", "landing_s", ".3f"),
+    ("takeoff s", "takeoff_s", ".3f"),
+    ("contact ms", "contact_time_ms", ".1f"),
+    ("flight ms", "flight_time_ms", ".1f"),
+    ("swing ms", "swing_time_ms", ".1f"),
+    ("height cm", "jump_height_cm", ".1f"),
+    ("RSI", "rsi", ".2f"),
+    ("role", "role", ""),
+    ("complete", "complete", ""),
+)
+
+_LANDING_COLUMNS: tuple[Column, ...] = (
+    ("#", "n", "d"),
+    ("set", "set", ""),
+    ("landing s", "landing_s", ".3f"),
+    ("stable s", "stabilised_s", ".3f"),
+    ("TTS s", "time_to_stabilisation_s", ".2f"),
+    ("hold s", "hold_s", ".2f"),
+    ("target s", "hold_target_s", ".1f"),
+    ("met", "hold_target_met", ""),
+    ("ended by", "ended_by", ""),
+    ("sway deg/s", "sway_gyr_rms_dps", ".2f"),
+    ("sway g", "sway_acc_rms_g", ".3f"),
+)
+
+_REP_COLUMNS: tuple[Column, ...] = (
+    ("#", "n", "d"),
+    ("set", "set", ""),
+    ("start s", "start_s", ".2f"),
+    ("rise s", "concentric_s", ".2f"),
+    ("top s", "top_hold_s", ".2f"),
+    ("lower s", "eccentric_s", ".2f"),
+    ("pause s", "bottom_pause_s", ".2f"),
+    ("range deg", "range_deg", ".1f"),
+    ("knee", "knee", ""),
+    ("partial", "partial", ""),
+)
+
+
+def _numbered(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**it, "n": k + 1, "set": None if it.get("set_index") is None else it["set_index"] + 1}
+        for k, it in enumerate(items)
+    ]
+
+
+def format_table(report: AnalysisReport) -> str:
+    """The report as a person reads it: what was analysed, then sets, then each event."""
+    d = report.to_dict()
+    rec = d["recording"]
+    sensors = "acc + gyro" if rec["has_gyro"] else "accelerometer only"
+    out = [
+        f"Recording  {rec['path'] or '-'}",
+        f"           {rec['sample_rate_hz']:.4g} Hz, {rec['duration_s']:.1f} s, {rec['n_samples']} samples, "
+        f"{sensors}, {rec['n_gaps']} gap(s); exercise {rec['exercise'] or 'not given'}, "
+        f"leg {rec['leg'] or 'not given'}",
+    ]
+    out += [f"Warning    {w}" for w in rec["warnings"]]
+
+    out.append("")
+    if d["sets"]:
+        out.append(f"Sets ({len(d['sets'])})")
+        for s in d["sets"]:
+            out.append(
+                f"  set {s['index'] + 1}: {s['kind']}, {s['count']} from {s['start_s']:.1f} s "
+                f"to {s['end_s']:.1f} s"
+            )
+            for name, stats in s["stats"].items():
+                mean, median, best = (_cell(stats[k], ".2f") for k in ("mean", "median", "best"))
+                cv, drift = _cell(stats["cv_percent"], ".1f"), _cell(stats["drift_per_rep"], "+.2f")
+                out.append(
+                    f"    {name:<22} mean {mean:>8}  median {median:>8}  best {best:>8}  "
+                    f"CV {cv:>5} %  drift {drift}/rep"
+                )
+            out += [f"    note: {n}" for n in s.get("notes", [])]
+    else:
+        out.append("Sets: none found")
+
+    out.append("")
+    if d["contacts"]:
+        out.append(f"Contacts ({len(d['contacts'])})")
+        out += _table(_numbered(d["contacts"]), _CONTACT_COLUMNS)
+    else:
+        out.append("Contacts: none found")
+
+    if d["landings"]:
+        out += ["", f"Landing holds ({len(d['landings'])})"]
+        out += _table(_numbered(d["landings"]), _LANDING_COLUMNS)
+
+    cr = d["calf_raises"]
+    if cr["reps"]:
+        out += ["", f"Calf raises: {cr['count']} full rep(s), {cr['partial_count']} partial"]
+        out += _table(_numbered(cr["reps"]), _REP_COLUMNS)
+
+    alg = d["algorithm"]
+    out += ["", f"Algorithm  {alg['name']} {alg['version']}  (report schema {d['schema']})", ""]
+    return "\n".join(out)
+
+
+def format_json(report: AnalysisReport) -> str:
+    """The machine-readable report (``docs/analysis-report.md``)."""
+    return json.dumps(report.to_dict(), indent=2) + "\n"
+
+
+def format_csv(report: AnalysisReport) -> str:
+    """One row per event (contact, landing hold, calf raise), for a spreadsheet.
+
+    The ``event`` column says which kind a row is; columns a kind does not have are left empty.
+    """
+    d = report.to_dict()
+    rows: list[dict[str, Any]] = []
+    rows += [{"event": "contact", **c} for c in d["contacts"]]
+    rows += [{"event": "landing", **x} for x in d["landings"]]
+    rows += [{"event": "calf_raise", **r} for r in d["calf_raises"]["reps"]]
+    fields: list[str] = ["event"]
+    for r in rows:
+        fields += [k for k in r if k not in fields]
+    buf = io.StringIO()
+    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
+    w.writeheader()
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+FORMATTERS: dict[str, Callable[[AnalysisReport], str]] = {
+    "table": format_table,
+    "json": format_json,
+    "csv": format_csv,
+}

@@ -1,0 +1,234 @@
+"""Entry point of ``imu-app``: parse the command line, run one command, turn errors into messages.
+
+Errors a user can cause (a bad file, a bad option) are printed to stderr as one line, without a traceback,
+and the exit status says what kind of failure it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import imu_app
+from imu_app.analysis import AnalysisOptions, analyse
+from imu_app.cli._format import FORMATTERS
+from imu_app.core import ImuAppError, ImuData
+from imu_app.recordings import load, write_native
+from imu_app.sim import EXERCISES, SensorParams, simulate, write_truth
+
+__all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "main"]
+
+EXIT_OK = 0
+EXIT_ERROR = 1  # the input or the options could not be used; the message says why
+EXIT_USAGE = 2  # argparse's own status for a malformed command line
+
+log = logging.getLogger(__name__)
+
+#: The recordings that ship with the project (present in a source checkout).
+BUNDLED_RECORDINGS = Path(__file__).resolve().parents[2] / "recordings"
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="imu-app",
+        description=(
+            "Ankle IMU analysis for runners and coaches: ground-contact and flight times, jump height and "
+            "reactive strength of every hop, landing holds, calf-raise reps and tempo."
+        ),
+        epilog="Run 'imu-app COMMAND --help' for the options of one command.",
+    )
+    p.add_argument("--version", action="version", version=f"imu-app {imu_app.__version__}")
+    p.add_argument("-v", "--verbose", action="store_true", help="log what is being done to stderr")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    a = sub.add_parser(
+        "analyse",
+        aliases=["analyze"],
+        help="analyse a recording and print its report",
+        description=(
+            "Analyse a recording (native CSV or another tool's export, detected from its header) and print "
+            "the report: sets, then every contact, landing hold and calf raise. Several files are parts of "
+            "one recording, e.g. MbientLab accelerometer and gyroscope exports."
+        ),
+    )
+    a.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    a.add_argument("--format", "-f", choices=sorted(FORMATTERS), default="table", help="output format")
+    a.add_argument("--exercise", "-e", help="exercise performed (default: from the recording's metadata)")
+    a.add_argument("--leg", choices=["left", "right"], help="instrumented leg (default: from the metadata)")
+    a.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
+    a.set_defaults(run=_cmd_analyse)
+
+    i = sub.add_parser(
+        "import",
+        help="convert other tools' exports into the native recording format",
+        description=(
+            "Read one recording (MbientLab MetaBase, Polar Sensor Logger, phyphox, or a generic CSV with "
+            "units in its header; several files are parts of one recording) and write it as a native "
+            "imu-app CSV."
+        ),
+    )
+    i.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    i.add_argument("--output", "-o", type=Path, required=True, help="native CSV to write")
+    i.add_argument("--exercise", "-e", help="exercise to note in the metadata")
+    i.add_argument("--leg", choices=["left", "right"], help="instrumented leg to note in the metadata")
+    i.add_argument("--athlete", help="athlete to note in the metadata")
+    i.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+    i.set_defaults(run=_cmd_import)
+
+    s = sub.add_parser(
+        "simulate",
+        help="write a simulated recording with its ground truth",
+        description=(
+            "Simulate an ankle IMU during one exercise of the programme and write the native CSV and, "
+            "beside it, NAME.truth.json with the exact event times."
+        ),
+    )
+    s.add_argument("exercise", metavar="EXERCISE", help="one of: " + ", ".join(EXERCISES))
+    s.add_argument("--output", "-o", type=Path, required=True, help="native CSV to write")
+    s.add_argument("--seed", type=int, default=0, help="random seed (same seed, same recording)")
+    s.add_argument("--rate", type=float, dest="sample_rate_hz", help="sample rate in Hz (52-1666)")
+    s.add_argument("--acc-range", type=float, dest="acc_range_g", help="accelerometer range in g")
+    s.add_argument("--gyr-range", type=float, dest="gyr_range_dps", help="gyroscope range in deg/s")
+    s.add_argument(
+        "--no-gyro", action="store_false", dest="with_gyro", default=None, help="accelerometer-only sensor"
+    )
+    s.add_argument("--mounting", help="'lateral', 'random', or ROLL,PITCH,YAW in degrees")
+    s.add_argument("--jitter", type=float, dest="timestamp_jitter_s", help="timestamp jitter std in s")
+    s.add_argument("--drift", type=float, dest="clock_drift_ppm", help="sensor clock drift in ppm")
+    s.add_argument("--packet-loss", type=float, dest="packet_loss", help="probability a packet is lost")
+    s.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="exercise option, e.g. --set reps=20 --set n_sets=3 --set tempo=[1,0,3,2] (repeatable)",
+    )
+    s.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+    s.set_defaults(run=_cmd_simulate)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``imu-app`` with ``argv`` (default: ``sys.argv[1:]``) and return the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if args.command is None:
+        parser.print_help()
+        return EXIT_OK
+    try:
+        return int(args.run(args) or EXIT_OK)
+    except ImuAppError as exc:
+        print(f"imu-app: error: {exc}", file=sys.stderr)
+    except (FileNotFoundError, IsADirectoryError, PermissionError) as exc:
+        print(f"imu-app: error: {exc.filename}: {exc.strerror}", file=sys.stderr)
+    except KeyboardInterrupt:
+        print("imu-app: interrupted", file=sys.stderr)
+    except BrokenPipeError:
+        pass  # the reader of our output went away (e.g. `| head`); nothing more to say
+    return EXIT_ERROR
+
+
+def _load(files: Sequence[Path]) -> ImuData:
+    return load(files[0] if len(files) == 1 else list(files))
+
+
+def _refuse_overwrite(path: Path, force: bool) -> None:
+    if path.exists() and not force:
+        raise ImuAppError(f"{path} exists; pass --force to overwrite it")
+
+
+def _cmd_analyse(args: argparse.Namespace) -> int:
+    data = _load(args.files)
+    path = ", ".join(str(f) for f in args.files)
+    report = analyse(data, AnalysisOptions(exercise=args.exercise, leg=args.leg), path=path)
+    text = FORMATTERS[args.format](report)
+    if args.output:
+        args.output.write_text(text, encoding="utf-8")
+        print(f"wrote {args.output}", file=sys.stderr)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    _refuse_overwrite(args.output, args.force)
+    data = _load(args.files)
+    changes = {k: getattr(args, k) for k in ("exercise", "leg", "athlete") if getattr(args, k)}
+    if changes:
+        data = _with_meta(data, **changes)
+    write_native(args.output, data)
+    rate = data.sample_rate_hz
+    print(
+        f"wrote {args.output}: {len(data)} samples, {data.duration_s:.1f} s at {rate:.4g} Hz, "
+        f"{'acc + gyro' if data.has_gyro else 'accelerometer only'}, from {data.meta.source_format}",
+        file=sys.stderr,
+    )
+    for w in data.warnings:
+        print(f"  warning: {w}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _with_meta(data: ImuData, **changes: str) -> ImuData:
+    return dataclasses.replace(data, meta=data.meta.replace(**changes))
+
+
+def _parse_value(text: str):
+    """Read an option value as JSON (numbers, lists, true/false), else keep it as a string."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError:
+        return text
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    _refuse_overwrite(args.output, args.force)
+    sensor_kw = {
+        k: getattr(args, k)
+        for k in (
+            "sample_rate_hz",
+            "acc_range_g",
+            "gyr_range_dps",
+            "with_gyro",
+            "timestamp_jitter_s",
+            "clock_drift_ppm",
+            "packet_loss",
+        )
+        if getattr(args, k) is not None
+    }
+    if args.mounting:
+        parts = args.mounting.split(",")
+        if len(parts) == 3:
+            try:
+                sensor_kw["mounting"] = tuple(float(x) for x in parts)
+            except ValueError:
+                raise ImuAppError(f"--mounting {args.mounting!r}: ROLL,PITCH,YAW must be numbers") from None
+        else:
+            sensor_kw["mounting"] = args.mounting
+    options = {}
+    for item in args.set:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ImuAppError(f"--set {item!r}: expected KEY=VALUE, e.g. --set reps=20")
+        options[key.strip()] = _parse_value(value.strip())
+    sim = simulate(args.exercise, SensorParams(**sensor_kw), seed=args.seed, **options)
+    truth_path = args.output.with_name(args.output.stem + ".truth.json")
+    write_native(args.output, sim.data)
+    write_truth(truth_path, sim.truth)
+    t = sim.truth
+    print(
+        f"wrote {args.output} ({len(sim.data)} samples, {sim.data.duration_s:.1f} s at "
+        f"{sim.data.sample_rate_hz:.4g} Hz) and {truth_path} ({len(t.contacts)} contacts, "
+        f"{len(t.landings)} landing holds, {len(t.calf_raises)} calf raises, {len(t.sets)} sets)",
+        file=sys.stderr,
+    )
+    return EXIT_OK

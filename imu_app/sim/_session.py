@@ -1,0 +1,567 @@
+"""Building blocks of a session: standing, weight shifts, push-offs, flights, contacts, holds, calf raises.
+
+A :class:`Session` moves forward in time, appending segments to the pose tracks and recording the truth of
+each event as it creates it (in the motion's own time; the sensor clock is applied afterwards).
+
+Notes
+-----
+The vertical motion is split into a *body* track (the hop reference point, driven by the ground reaction
+force: ballistic in flight, a cubic force profile in contact) and a *relative* track (the ankle's motion
+relative to it: the ankle carries only part of the body's vertical excursion in contact, the knee the rest;
+in flight the leg tucks and reaches for the ground). Touch-down adds an impact arrest: the foot's velocity
+relative to the body is stopped within a few milliseconds, which is the sharp impact peak ankle sensors
+record (tibial peaks of 3-10 g in hopping and running, Lafortune 1991).
+
+References
+----------
+Lafortune MA (1991). Three-dimensional acceleration of the tibia during walking and running.
+J Biomech 24(10):877-886. doi:10.1016/0021-9290(91)90166-K
+Blickhan R (1989). The spring-mass model for running and hopping. J Biomech 22(11-12):1217-1227.
+doi:10.1016/0021-9290(89)90224-8
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from imu_app.core import STANDARD_GRAVITY_M_S2
+from imu_app.sim._motion import Additive, Motion, Sway, Track
+from imu_app.sim._truth import TruthContact, TruthLanding, TruthRep, TruthSet
+
+G = STANDARD_GRAVITY_M_S2
+DEG = math.pi / 180.0
+
+#: Height of the ankle joint centre above the floor, foot flat (lateral malleolus height of adults).
+Z_ANKLE_M = 0.085
+#: Ankle height on the balls of the feet at touch-down and takeoff of a hop (heel raised about 20 deg).
+Z_HOP_M = Z_ANKLE_M + 0.045
+#: Shank forward tilt in relaxed standing.
+THETA_STAND = 3.0 * DEG
+#: Frontal tilt of the stance shank when all the weight is on it (the body's centre of mass moves over it).
+PHI_SINGLE = 2.0 * DEG
+#: Sway angular-rate RMS of the shank in quiet two-leg standing (deg/s). Centre-of-pressure sway velocity of
+#: 5-10 mm/s (Prieto et al. 1996) over a 1 m inverted pendulum is 0.3-0.6 deg/s; the shank adds its own.
+SWAY_DOUBLE_DPS = 0.8
+#: Sway angular-rate RMS in single-leg stance (deg/s); single-leg CoP velocity is 3-5x that of two legs.
+SWAY_SINGLE_DPS = (2.0, 4.0)
+#: Fraction of the body's vertical excursion in contact that the ankle itself makes in repeated hops
+#: (ankle-dominated bouncing; the knee takes the rest).
+ANKLE_SHARE = 0.7
+#: Same for a landing that is absorbed (into a hold or into standing), where knees and hips take more.
+ANKLE_SHARE_ABSORB = 0.35
+
+
+@dataclass(frozen=True)
+class Flight:
+    """One flight: duration, change of landing height, ankle displacement, and the leg's motion in it.
+
+    ``reach_mps`` is the downward velocity of the foot relative to the body just before touch-down (leg
+    extension, the pre-landing reach).
+    """
+
+    duration_s: float
+    dz_m: float = 0.0
+    dx_m: float = 0.0
+    dy_m: float = 0.0
+    reach_mps: float = 0.25
+
+    def takeoff_speed(self) -> float:
+        t = self.duration_s
+        return (self.dz_m + 0.5 * G * t * t) / t
+
+    def landing_speed(self) -> float:
+        return self.takeoff_speed() - G * self.duration_s
+
+
+class Session:
+    """Forward-in-time builder of one simulated session (motion + truth in motion time)."""
+
+    def __init__(self, rng: np.random.Generator, *, exercise: str) -> None:
+        self.rng = rng
+        self.exercise = exercise
+        self.t = 0.0
+        self.x = Track(0.0, 0.0)
+        self.y = Track(0.0, 0.0)
+        self.zb = Track(0.0, Z_ANKLE_M)
+        self.zr = Track(0.0, 0.0)
+        self.th = Track(0.0, THETA_STAND)
+        self.ph = Track(0.0, 0.0)
+        self.ps = Track(0.0, 0.0)
+        self.beta = Track(0.0, 0.0)
+        self.env = Track(0.0, SWAY_DOUBLE_DPS)
+        self.additives: list[Additive] = []
+        self.contacts: list[TruthContact] = []
+        self.landings: list[TruthLanding] = []
+        self.reps: list[TruthRep] = []
+        self.sets: list[TruthSet] = []
+        self.single = False
+        self.sway_single = float(rng.uniform(*SWAY_SINGLE_DPS))
+        self._pending_landing: float | None = None
+        self._pending_role: str | None = None
+        self._open_hold: dict | None = None
+        self._set_start: float | None = None
+        self.ground_m = 0.0
+
+    # ------------------------------------------------------------------ helpers
+    def _all(self) -> tuple[Track, ...]:
+        return (self.x, self.y, self.zb, self.zr, self.th, self.ph, self.ps, self.beta)
+
+    def _sync(self, tracks: tuple[Track, ...] | None = None) -> None:
+        """Bring every track that lags behind up to ``self.t``, resting."""
+        for tr in tracks or (*self._all(), self.env):
+            if tr.t < self.t:
+                tr.hold(self.t) if (tr.v == 0.0 and tr.a == 0.0) else tr.to(self.t, tr.p)
+
+    def _add(self, add: Additive, track: Track | None = None) -> None:
+        """Register an additive piece; ``track`` (same channel) absorbs its lasting offset."""
+        self.additives.append(add)
+        if track is not None:
+            track.absorb(add.tail)
+
+    def _env_to(self, level_dps: float, ramp_s: float = 0.3) -> None:
+        if self.env.t < self.t:
+            self.env.hold(self.t)
+        self.env.to(self.t + ramp_s, level_dps)
+
+    def begin_set(self) -> None:
+        self._set_start = self.t
+
+    def end_set(self, kind: str) -> None:
+        if self._set_start is not None:
+            self.sets.append(TruthSet(start_s=self._set_start, end_s=self.t, kind=kind))
+        self._set_start = None
+
+    # ------------------------------------------------------------------ standing
+    def stand(self, duration_s: float) -> None:
+        """Stand quietly (both feet, or one foot if the session is in single-leg stance)."""
+        self._sync()
+        self.t += duration_s
+        self._sync()
+
+    def weight_shift(self, *, single: bool, duration_s: float = 0.4, impact: bool = True) -> None:
+        """Lift the other foot (``single=True``) or put it down: the stance shank tilts in the frontal plane
+        as the centre of mass moves over or away from it; putting the other foot down also sends a small
+        impact up the body and lowers the sway."""
+        self._sync()
+        t0 = self.t
+        self.ph.to(t0 + duration_s, PHI_SINGLE if single else 0.0)
+        self._env_to(self.sway_single if single else SWAY_DOUBLE_DPS, duration_s)
+        if not single and impact:
+            # The other foot's touch-down reaches the instrumented shank as a 0.05-0.15 g bump.
+            amp = float(self.rng.uniform(0.05, 0.15)) * G * 0.012**2 / 2.0
+            self.additives.append(Additive(channel=2, t0=t0, kind="pulse", amp=amp, tau=0.012))
+        self.single = single
+        self.t = t0 + duration_s
+        self._sync()
+
+    # ------------------------------------------------------------------ hops
+    def push_off(self, flight: Flight, *, duration_s: float = 0.35, theta_takeoff: float = 0.0) -> None:
+        """From standing on the instrumented foot to takeoff: a countermovement and push (force starts at
+        body weight and falls to zero at takeoff)."""
+        self._sync()
+        t1 = self.t + duration_s
+        v0 = flight.takeoff_speed()
+        self.zb.to(t1, self.ground_m + Z_HOP_M, v0, -G)
+        # At takeoff the leg is fully extended: the ankle moves with the body.
+        self.zr.to(t1, 0.0, 0.0, 0.0)
+        vx, vy = flight.dx_m / flight.duration_s, flight.dy_m / flight.duration_s
+        self.x.to(t1, self.x.p + 0.02 * np.sign(vx), 0.7 * vx, 0.0)
+        self.y.to(t1, self.y.p + 0.02 * np.sign(vy), 0.7 * vy, 0.0)
+        self.th.to(t1, theta_takeoff, -60 * DEG, 0.0)
+        self.beta.hold(t1)
+        self.t = t1
+        self._close_hold(ended_by="hop")
+        self._takeoff()
+
+    def _takeoff(self) -> None:
+        if self._pending_landing is not None:
+            self.contacts.append(
+                TruthContact(
+                    landing_s=self._pending_landing, takeoff_s=self.t, kind="hop", role=self._pending_role
+                )
+            )
+        self._pending_landing = None
+        self._pending_role = None
+
+    def fly(
+        self, flight: Flight, *, theta_landing: float = 2.0 * DEG, phi_landing: float | None = None
+    ) -> None:
+        """Ballistic flight of the body; the ankle tucks and then reaches for the ground."""
+        t0 = self.t
+        t1 = t0 + flight.duration_s
+        zb0 = self.zb.p
+        self.zb.to(t1, zb0 + flight.dz_m, flight.landing_speed(), -G)
+        # One quintic from rest relative to the body to the pre-landing reach: the foot first lifts a
+        # little (knee flexion), then extends towards the ground.
+        self.zr.to(t1, 0.0, -flight.reach_mps, 0.0)
+        vx, vy = flight.dx_m / flight.duration_s, flight.dy_m / flight.duration_s
+        self.x.to(t1, self.x.p + flight.dx_m, 0.9 * vx, 0.0)
+        self.y.to(t1, self.y.p + flight.dy_m, 0.9 * vy, 0.0)
+        self.th.to(t1, theta_landing, 20 * DEG, 0.0)
+        self.ground_m += flight.dz_m
+        if phi_landing is not None:
+            self.ph.to(t1, phi_landing, 0.0, 0.0)
+        self.t = t1
+        self._sync()
+
+    def _touch_down(self, *, ankle_share: float, v_after_x: float = 0.0, v_after_y: float = 0.0) -> float:
+        """Impact arrest at touch-down; returns the body's downward landing speed."""
+        t = self.t
+        v_land = -self.zb.v
+        tau = float(self.rng.uniform(0.003, 0.005))
+        # Ankle velocity before: body + relative; after: only the ankle's share of the body's velocity.
+        v_pre = -v_land + self.zr.v
+        v_post = -ankle_share * v_land
+        amp = v_post - v_pre
+        self.zr.kick(dv=amp)
+        self._add(Additive(channel=2, t0=t, kind="arrest", amp=amp, tau=tau), self.zr)
+        for tr, ch, v_after in ((self.x, 0, v_after_x), (self.y, 1, v_after_y)):
+            dv = v_after - tr.v
+            if abs(dv) > 1e-9:
+                tr.kick(dv=dv)
+                self._add(Additive(channel=ch, t0=t, kind="arrest", amp=dv, tau=2 * tau), tr)
+        # Forefoot contact stops the foot at once and the shank is thrown forward over it (the gyroscope's
+        # touch-down spike).
+        d_omega = float(self.rng.uniform(0.5, 1.5))
+        self.th.kick(dv=d_omega)
+        self._add(Additive(channel=3, t0=t, kind="arrest", amp=d_omega, tau=2 * tau), self.th)
+        return v_land
+
+    def bounce(
+        self,
+        contact_s: float,
+        flight: Flight,
+        *,
+        role: str | None = None,
+        dtheta: float = 12.0 * DEG,
+        theta_takeoff: float = 0.0,
+    ) -> None:
+        """A reactive contact between two flights (spring-like: force rises from zero and returns to zero).
+
+        The body's acceleration in contact is the cubic fixed by zero force at both ends, the impulse that
+        turns the landing velocity into the next takeoff velocity, and equal heights at landing and takeoff
+        (plus the next flight's ``dz_m`` handled in the flight). For equal flights it is a parabola in time
+        within a few percent of the half-sine of the spring-mass model (Blickhan 1989).
+        """
+        t0 = self.t
+        self._pending_landing = t0
+        self._pending_role = role
+        self._touch_down(ankle_share=ANKLE_SHARE, v_after_x=0.1 * self.x.v, v_after_y=0.1 * self.y.v)
+        t1 = t0 + contact_s
+        v0 = flight.takeoff_speed()
+        self.zb.to(t1, self.zb.p, v0, -G)
+        # The ankle catches up with the body in the late push-off (the burst of plantarflexion).
+        self.zr.to(t1, 0.0, 0.0, 0.0)
+        vx, vy = flight.dx_m / flight.duration_s, flight.dy_m / flight.duration_s
+        self.x.to(t1, self.x.p + 0.03 * np.sign(vx), 0.7 * vx, 0.0)
+        self.y.to(t1, self.y.p + 0.03 * np.sign(vy), 0.7 * vy, 0.0)
+        theta_land = self.th.p
+        self.th.to(t0 + 0.5 * contact_s, theta_land + dtheta, 0.0, 0.0).to(t1, theta_takeoff, -80 * DEG, 0.0)
+        self.t = t1
+        self._sync()
+        self._takeoff()
+
+    def land_hold(
+        self,
+        *,
+        hold_target_s: float,
+        role: str | None = None,
+        settle_s: float = 0.3,
+        transient_amp_dps: float | None = None,
+        transient_tau_s: float | None = None,
+    ) -> None:
+        """Touch down on one leg and hold: absorb the landing, then a decaying landing transient on top of
+        single-leg sway.
+
+        Notes
+        -----
+        The transient's envelope ``A exp(-(t - landing)/tau)`` is drawn with A = 25-60 deg/s and tau =
+        0.3-0.8 s, which with single-leg sway of 2-4 deg/s RMS puts the time to stabilisation at 0.8-2.5 s,
+        the range reported for single-leg hop landings (Ross & Guskiewicz 2004; Wikstrom et al. 2005).
+
+        References
+        ----------
+        Ross SE, Guskiewicz KM (2004). Examination of static and dynamic postural stability in individuals
+        with functionally stable and unstable ankles. Clin J Sport Med 14(6):332-338.
+        doi:10.1097/00042752-200411000-00002
+        Wikstrom EA, Tillman MD, Smith AN, Borsa PA (2005). A new force-plate technology measure of dynamic
+        postural stability: the dynamic postural stability index. J Athl Train 40(4):305-309.
+        """
+        t0 = self.t
+        self._pending_landing = t0
+        self._pending_role = role or "hold"
+        self._touch_down(ankle_share=ANKLE_SHARE_ABSORB, v_after_x=0.05 * self.x.v, v_after_y=0.05 * self.y.v)
+        t1 = t0 + settle_s
+        self.zb.to(t1, self.ground_m + Z_ANKLE_M, 0.0, 0.0)
+        self.zr.to(t1, 0.0, 0.0, 0.0)
+        self.x.to(t1, self.x.p + 0.01, 0.0, 0.0)
+        self.y.to(t1, self.y.p, 0.0, 0.0)
+        self.th.to(t1, THETA_STAND + 4 * DEG, 0.0, 0.0)
+        self.ph.to(t1, PHI_SINGLE, 0.0, 0.0)
+        amp = float(transient_amp_dps if transient_amp_dps is not None else self.rng.uniform(25.0, 60.0))
+        tau = float(transient_tau_s if transient_tau_s is not None else self.rng.uniform(0.3, 0.8))
+        freq = float(self.rng.uniform(1.0, 2.5))
+        mix = float(self.rng.uniform(0.3, 0.8))
+        for ch, share in ((3, math.sqrt(1 - mix * mix)), (4, mix)):
+            self._add(
+                Additive(
+                    channel=ch,
+                    t0=t0,
+                    kind="transient",
+                    amp=amp * share * DEG,
+                    tau=tau,
+                    omega=2 * np.pi * freq,
+                ),
+                self.th if ch == 3 else self.ph,
+            )
+        self.env.hold(t0)
+        self.env.to(t0 + 0.05, self.sway_single)
+        self.single = True
+        sigma = self.sway_single
+        stabilised = t0 + tau * math.log(max(amp / sigma, 1.0))
+        self._open_hold = {"landing_s": t0, "stabilised_s": stabilised, "hold_target_s": hold_target_s}
+        self.t = t1
+        self._sync()
+
+    def _close_hold(self, *, ended_by: str) -> None:
+        if self._open_hold is not None:
+            h = self._open_hold
+            self.landings.append(
+                TruthLanding(
+                    landing_s=h["landing_s"],
+                    stabilised_s=h["stabilised_s"],
+                    hold_end_s=self.t,
+                    hold_target_s=h["hold_target_s"],
+                    ended_by=ended_by,
+                )
+            )
+            self._open_hold = None
+
+    def other_foot_down(self) -> None:
+        """End a single-leg hold by putting the other foot down (weight shift, small impact, less sway)."""
+        self._close_hold(ended_by="other_foot")
+        self.weight_shift(single=False)
+
+    def stumble(self) -> None:
+        """End a hold by losing balance: a burst of sway (a few times the steady level), then a step down
+        with the other foot."""
+        self._close_hold(ended_by="stumble")
+        self._sync()
+        dur = float(self.rng.uniform(0.5, 0.9))
+        for ch, amp in ((3, 4.0), (4, 6.0)):
+            self.additives.append(
+                Additive(channel=ch, t0=self.t, kind="burst", amp=amp * DEG, tau=dur, omega=2 * np.pi * 1.8)
+            )
+        self.t += dur * 0.8
+        self._sync()
+        self.weight_shift(single=False, duration_s=0.25)
+
+    def land_stand(self, *, settle_s: float = 0.35) -> None:
+        """The last landing of a bout: absorb it on the instrumented leg and put the other foot down."""
+        t0 = self.t
+        self._pending_landing = t0
+        self._pending_role = "set_end"
+        self._touch_down(ankle_share=ANKLE_SHARE_ABSORB, v_after_x=0.05 * self.x.v, v_after_y=0.05 * self.y.v)
+        t1 = t0 + settle_s
+        self.zb.to(t1, self.ground_m + Z_ANKLE_M, 0.0, 0.0)
+        self.zr.to(t1, 0.0, 0.0, 0.0)
+        self.x.to(t1, self.x.p + 0.01, 0.0, 0.0)
+        self.y.to(t1, self.y.p, 0.0, 0.0)
+        self.th.to(t1, THETA_STAND, 0.0, 0.0)
+        self.t = t1
+        self._sync()
+        self.weight_shift(single=False, duration_s=0.3)
+
+    def end_recording(self, lead_out_s: float) -> None:
+        self.stand(lead_out_s)
+        self._close_hold(ended_by="end_of_recording")
+
+    # ------------------------------------------------------------------ gait
+    def strides(
+        self,
+        cycles_s: np.ndarray,
+        stance_s: np.ndarray,
+        *,
+        speed_mps: float,
+        running: bool,
+    ) -> None:
+        """Walk or run: the instrumented leg's strides from a standing start to a standing stop.
+
+        Notes
+        -----
+        Knots follow the shank's sagittal angle through the gait cycle: about -20 deg (walking) or -8 deg
+        (running) at initial contact, rotating forward through stance to +35/+45 deg at toe-off, swinging
+        back through a peak angular rate of 300-450 deg/s (walking) or 600-800 deg/s (running). The ankle
+        is arrested at initial contact (tibial peaks of 1.5-3 g walking, 5-8 g running, Lafortune 1991).
+        Ankle height: heel rise to toe-off, foot clearance in swing. The vertical ankle motion is carried
+        by the body track here (the relative track stays at zero).
+        """
+        self._sync()
+        rng = self.rng
+        th_ic, th_to = (-8.0 * DEG, 45.0 * DEG) if running else (-20.0 * DEG, 35.0 * DEG)
+        clearance = 0.16 if running else 0.07
+        vz_ic = -1.2 if running else -0.4
+        tau_range = (0.005, 0.007) if running else (0.007, 0.010)
+        z0 = self.ground_m + Z_ANKLE_M
+        n = len(cycles_s)
+        self.weight_shift(single=True, duration_s=0.4, impact=False)
+        self.env.to(self.t + 0.3, 0.5)
+        # First swing from standing: the foot leaves the ground from rest.
+        for i in range(n + 1):
+            t_to = self.t
+            cycle = float(cycles_s[min(i, n - 1)])
+            stance = float(stance_s[min(i, n - 1)])
+            swing = cycle - stance
+            stride_m = speed_mps * cycle
+            roll_m = 0.25 if running else 0.15
+            first = i == 0
+            swing_m = (stride_m / 2 if first else stride_m) - roll_m
+            0.0 if first else 0.8 * speed_mps
+            if first:
+                swing = max(swing, 0.45)
+                self.zb.to(t_to + 0.15, z0 + 0.03, 0.3, 0.0)
+                self.th.to(t_to + 0.15, th_to * 0.5, 60 * DEG, 0.0)
+                self.t = t_to = t_to + 0.15
+                self._sync()
+            t_ic = t_to + swing
+            t_peak = t_to + 0.35 * swing
+            self.x.to(t_ic, self.x.p + swing_m, 0.3 * speed_mps, 0.0)
+            self.zb.to(t_peak, z0 + clearance, 0.0, 0.0).to(t_ic, z0 + 0.01, vz_ic, 0.0)
+            self.th.to(t_to + 0.2 * swing, th_to + 8 * DEG, 0.0, 0.0).to(t_ic, th_ic, -40 * DEG, 0.0)
+            self.t = t_ic
+            self._sync()
+            # Initial contact: arrest of the foot, vertical and horizontal.
+            tau = float(rng.uniform(*tau_range))
+            for tr, ch, v_after in ((self.zb, 2, 0.0), (self.x, 0, 0.1 * speed_mps)):
+                dv = v_after - tr.v
+                tr.kick(dv=dv)
+                self._add(Additive(channel=ch, t0=t_ic, kind="arrest", amp=dv, tau=tau), tr)
+            d_omega = float(rng.uniform(0.4, 1.0))
+            self.th.kick(dv=d_omega)
+            self._add(Additive(channel=3, t0=t_ic, kind="arrest", amp=d_omega, tau=2 * tau), self.th)
+            if i == n:
+                # Stop: the foot stays down and the other one joins it.
+                self.x.to(t_ic + 0.4, self.x.p + 0.02, 0.0, 0.0)
+                self.zb.to(t_ic + 0.4, z0, 0.0, 0.0)
+                self.th.to(t_ic + 0.4, THETA_STAND, 0.0, 0.0)
+                self.t = t_ic + 0.4
+                self._sync()
+                self._pending_landing = None
+                self.weight_shift(single=False, duration_s=0.4)
+                return
+            cycle_n = float(cycles_s[i])
+            stance_n = float(stance_s[i])
+            t_flat = t_ic + 0.15 * stance_n
+            t_to_next = t_ic + stance_n
+            self.x.to(t_flat, self.x.p + 0.4 * roll_m, 0.0, 0.0)
+            self.zb.to(t_flat, z0, 0.0, 0.0)
+            self.th.to(t_flat + 0.3 * stance_n, 5 * DEG, 80 * DEG, 0.0)
+            self.x.hold(t_ic + 0.6 * stance_n)
+            self.zb.hold(t_ic + 0.6 * stance_n)
+            self.x.to(t_to_next, self.x.p + 0.6 * roll_m, 0.8 * speed_mps, 0.0)
+            self.zb.to(t_to_next, z0 + (0.07 if running else 0.05), 0.4, 0.0)
+            self.th.to(t_to_next, th_to, 150 * DEG, 0.0)
+            self.t = t_to_next
+            self._sync()
+            self.contacts.append(TruthContact(landing_s=t_ic, takeoff_s=t_to_next, kind="stride"))
+            del cycle_n
+
+    # ------------------------------------------------------------------ calf raises
+    def calf_rep(
+        self,
+        *,
+        tempo_s: tuple[float, float, float, float],
+        beta_top: float,
+        beta_bottom: float,
+        theta_base: float,
+        theta_tilt: float,
+        knee: str,
+        partial: bool,
+        other_foot_at_end: bool,
+    ) -> None:
+        """One calf raise: minimum-jerk rise, top hold, lowering, bottom pause.
+
+        The foot rotates about the metatarsal heads (``beta``), lifting the ankle; the shank tilts back by
+        ``theta_tilt`` at the top because the ankle moves forward along its arc while the knee stays.
+        """
+        self._sync()
+        rise, top_hold, lower, pause = tempo_s
+        t_start = self.t
+        t_top = t_start + rise
+        t_lower = t_top + top_hold
+        t_bottom = t_lower + lower
+        t_end = t_bottom + pause
+        self.env.hold(t_top)
+        self.env.to(t_top + 0.3, self.sway_single)
+        self.beta.to(t_top, beta_top)
+        self.th.to(t_top, theta_base - theta_tilt)
+        if top_hold > 0:
+            self.beta.hold(t_lower)
+            self.th.hold(t_lower)
+        self.beta.to(t_bottom, beta_bottom)
+        self.th.to(t_bottom, theta_base)
+        self.beta.hold(t_end)
+        self.th.hold(t_end)
+        pf_top = beta_top - (theta_base - theta_tilt)
+        pf_bottom = beta_bottom - theta_base
+        self.reps.append(
+            TruthRep(
+                start_s=t_start,
+                top_s=t_top,
+                lower_s=t_lower,
+                bottom_s=t_bottom,
+                end_s=t_end,
+                range_deg=(pf_top - pf_bottom) / DEG,
+                partial=partial,
+                knee=knee,
+            )
+        )
+        self.t = t_end
+        self._sync()
+        if other_foot_at_end:
+            self.env.to(self.t + 0.3, SWAY_DOUBLE_DPS)
+            amp = float(self.rng.uniform(0.05, 0.12)) * G * 0.012**2 / 2.0
+            self.additives.append(Additive(channel=2, t0=t_end - 0.05, kind="pulse", amp=amp, tau=0.012))
+
+    def set_posture(self, *, theta: float, beta: float = 0.0, duration_s: float = 0.8) -> None:
+        """Move smoothly to a new shank tilt and foot angle (e.g. bend the knees, step onto the step)."""
+        self._sync()
+        t1 = self.t + duration_s
+        self.th.to(t1, theta)
+        self.beta.to(t1, beta)
+        self.t = t1
+        self._sync()
+
+    # ------------------------------------------------------------------ result
+    def motion(self) -> Motion:
+        self._sync()
+        sway = []
+        rng = self.rng
+        for ch, share in ((3, 0.70), (4, 0.70), (5, 0.14)):
+            k = 10
+            freq = np.exp(rng.uniform(math.log(0.1), math.log(2.5), k))
+            weight = rng.uniform(0.3, 1.0, k)
+            w = 2 * np.pi * freq
+            rate_amp = weight * share * DEG / math.sqrt(np.sum(weight**2) / 2.0)
+            sway.append(
+                Sway(channel=ch, freq_hz=freq, amp_rad=rate_amp / w, phase=rng.uniform(0, 2 * np.pi, k))
+            )
+        return Motion(
+            duration_s=self.t,
+            tracks={
+                0: [self.x],
+                1: [self.y],
+                2: [self.zb, self.zr],
+                3: [self.th],
+                4: [self.ph],
+                5: [self.ps],
+            },
+            beta=self.beta,
+            sway_env=self.env,
+            sway=sway,
+            additives=list(self.additives),
+            body_z=self.zb,
+        )
