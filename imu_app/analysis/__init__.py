@@ -1,5 +1,7 @@
 """Pure analysis algorithms: arrays and parameters in, typed results out. No files, no network, no Qt."""
 
+from imu_app.analysis._calf_raises import CalfRaiseParams, CalfRaiseResult, detect_calf_raises
+from imu_app.analysis._landing import LandingParams, LandingResult, detect_landings
 from imu_app.analysis._orientation import (
     Orientation,
     OrientationParams,
@@ -27,16 +29,22 @@ __all__ = [
     "AlgorithmInfo",
     "AnalysisOptions",
     "AnalysisReport",
+    "CalfRaiseParams",
     "CalfRaiseRep",
+    "CalfRaiseResult",
     "CalfRaises",
     "Contact",
     "Landing",
+    "LandingParams",
+    "LandingResult",
     "MetricStats",
     "Orientation",
     "OrientationParams",
     "RecordingInfo",
     "SetSummary",
     "analyse",
+    "detect_calf_raises",
+    "detect_landings",
     "estimate_gravity",
     "estimate_orientation",
     "horizontal_acc_g",

@@ -49,13 +49,23 @@ class ContactParams:
         Two candidate flights separated by an excursion that stays below this are one flight: in the air a
         swinging or tucking leg can lift the magnitude above ``flight_max_g`` for 100 ms or more (0.8-0.9 g
         at the ankle of a leap), while a foot on the ground carries the body and reads at least about 1 g,
-        and every touch-down adds an impact well above it.
+        and every touch-down adds an impact well above it. Excursions above it are merged too when they
+        carry no impact (see ``landing_min_rate_g_s``).
     landing_min_peak_g
         A landing must be followed within ``landing_window_s`` by a specific force of at least this much.
         Every landing on a foot decelerates the falling shank within milliseconds: hops, drop jumps and
         even soft landings show 3-10 g at the ankle. An unloading dip on the ground (a quick
         countermovement, stepping down) or the swing of walking can bring the magnitude below
         ``flight_max_g`` but returns to 1-1.5 g without an impact; 2 g separates the two.
+    landing_min_rate_g_s, landing_min_step_g
+        ... and the magnitude must rise at least this fast somewhere in that window: by
+        ``landing_min_rate_g_s`` (g/s), or by ``landing_min_step_g`` from one sample to the next when that
+        is less (low rates). An impact stops the foot within a few milliseconds: on the simulator its rise
+        exceeds 1000 g/s at 400 Hz and above and 200 g/s at 104 Hz, and at 52 Hz, where the sensor's
+        anti-alias filter spreads it over a sample, at least 1.3 g per sample. The leg swinging and reaching
+        in the air of a forward hop (1-2 g at the ankle) and a push-off from the ground rise over 30 ms or
+        more: below 100 g/s and below 0.9 g per sample at 52 Hz. An excursion between two candidate
+        flights without such an impact is the leg moving in the air, and the two are one flight.
     landing_window_s
         Where the impact of ``landing_min_peak_g`` is looked for after the landing. Shank impact peaks come
         5-30 ms after touch-down; 60 ms leaves margin for soft surfaces.
@@ -66,11 +76,40 @@ class ContactParams:
     baseline_s
         The flight level is the mean magnitude over this much of the flight next to the edge: 20 ms is long
         enough to average noise, short enough to follow the slow change of the rotation-induced level.
+    takeoff_search_s
+        The flight level after a take-off is looked for this far into the flight (the lowest 5 ms
+        mean): a step-off, where the support fades over 0.1-0.15 s, reaches the free-fall
+        level only this late after the magnitude fell below ``flight_max_g``.
     edge_fit_top_g, edge_fit_s
         The edge is fitted by a straight line over its foot: from ``edge_delta_g`` up to this far above
         the flight level, over at most ``edge_fit_s``. The foot of an edge is where it is straightest (an
         impact curves over into its peak, a push-off into its plateau); 0.5 g spans at least 0.4 g of it,
         which at 1 kHz is several samples even for a steep landing, and 20 ms bounds it on slow edges.
+    landing_reach_s, reach_hump_g, takeoff_swing_s
+        Just before touch-down the leg reaches for the ground and lifts the ankle's magnitude to 1-2 g for
+        50-150 ms. The sensor's anti-alias filter at low rates (23 Hz at 52 Hz, 47 Hz at 104 Hz) smooths the
+        short dip back towards free fall between that reach and the impact, so the flight's last sample
+        below ``flight_max_g`` can come before the reach. A flight therefore ends at the first impact within
+        ``landing_reach_s`` after its last low sample; when the magnitude between them forms a hump (it
+        rises at least ``reach_hump_g`` above the sample from which the impact rises, far above sensor
+        noise) or when that sample lies ``min_flight_s`` or more after the last low one (at 52 Hz the
+        filter leaves no hump between a slow reach and the impact), the impact rises from that sample, not
+        from the flight level. The same holds, mirrored, after a take-off: the swing of a fast hop can lift
+        the magnitude before it dips below ``flight_max_g``, and the take-off is then the end of the
+        push-off's steep fall into the local minimum before that swing, when it lies within
+        ``takeoff_swing_s`` before the run. 0.15 s covers the reach and 0.2 s the swing on the simulator at
+        52-1666 Hz (up to 135 ms and 175 ms at 52 Hz); both are far shorter than the swing of a walking step.
+    swing_bottom_max_g
+        The local minimum a take-off falls into before the swing must be below this: the filtered dip
+        between push-off and swing reads 0.6-1.1 g at 52-104 Hz, while the minima inside a hop contact (an
+        impact decaying into the stance, the foot carrying the body) stay at 1.5 g and more.
+    antialias_cutoff_ratio
+        Cut-off of the sensor's anti-alias low-pass as a fraction of the sample rate (MEMS accelerometers
+        set their default bandwidth near half the output rate; the simulator uses a 2nd-order Butterworth at
+        0.45 x rate). ``None`` when the data are not low-pass filtered. It delays every edge by the filter's
+        group delay (4.8 ms at 104 Hz, 0.3 ms at 1666 Hz), which is removed from the event times, and it
+        turns an impact faster than a sample into the filter's step response, from which the onset is read
+        to a fraction of a sample (see :func:`detect_hop_contacts`).
     acc_range_g
         Full-scale range of the accelerometer when known; samples at it are clipped and are not used to
         estimate the slope of an edge. Without it a clipped sample is recognised as an exact repeat of a
@@ -82,18 +121,27 @@ class ContactParams:
     max_flight_s: float = 1.2
     merge_max_g: float = 1.0
     landing_min_peak_g: float = 2.0
+    landing_min_rate_g_s: float = 200.0
+    landing_min_step_g: float = 1.1
     landing_window_s: float = 0.06
     edge_delta_g: float = 0.1
     baseline_s: float = 0.02
+    takeoff_search_s: float = 0.1
     edge_fit_top_g: float = 0.5
     edge_fit_s: float = 0.02
+    step_min_period_s: float = 0.007
+    landing_reach_s: float = 0.15
+    takeoff_swing_s: float = 0.2
+    swing_bottom_max_g: float = 1.25
+    reach_hump_g: float = 0.2
+    antialias_cutoff_ratio: float | None = 0.45
     acc_range_g: float | None = None
 
 
 #: Every event of :func:`detect_hop_contacts` is final once the samples up to this long after it are known:
 #: a take-off is confirmed by the landing that ends its flight (at most ``max_flight_s`` later, plus the
-#: landing's impact window); a landing needs its impact window and baseline. With the
-#: default parameters that is 1.2 + 0.06 s plus a few samples of edge; 1.5 s bounds it.
+#: leg's reach and the landing's impact window); a landing needs its impact window and baseline. With the
+#: default parameters that is 1.2 + 0.15 + 0.06 s plus a few samples of edge; 1.5 s bounds it.
 MAX_LOOKAHEAD_S = 1.5
 
 
@@ -219,15 +267,21 @@ def detect_hop_contacts(
        without impact are merged; a flight must last ``min_flight_s``-``max_flight_s`` and end in an impact
        (``landing_min_peak_g``), the signature of the foot meeting the ground.
     2. *Edges to a fraction of a sample.* The flight level ``b`` is the mean magnitude of the 20 ms of flight
-       next to the edge (it is not 0 on a real shank). The first sample ``k`` beyond ``b + edge_delta_g`` is
-       the first one on the edge; the edge is taken as a straight line through it whose slope is the
-       steeper of the two chords next to it (``k-1..k`` and ``k..k+1``), and the event is where that line
-       meets ``b``, kept between samples ``k-1`` and ``k``. The chord ``k-1..k`` alone would always put the
-       event at sample ``k-1`` (the signal rises from ``b`` at the onset, anywhere between the two samples);
-       the steeper chord is the better slope estimate because a rising impact is steepest near its start and
-       clipping only flattens chords. At 1 kHz this places events within a fraction of a millisecond of the
-       onset; at 100 Hz it removes most of the half-sample quantisation error of threshold methods.
-    3. *Contacts.* A contact runs from a landing to the next take-off in the same gap-free stretch. Flight
+       next to the edge (it is not 0 on a real shank); after a take-off, the bottom of the V the magnitude
+       makes before the swinging leg lifts it again. The first sample ``k`` beyond ``b + edge_delta_g`` is
+       the first one on the edge; a straight line fitted through the foot of the edge (or, for an edge
+       faster than a sample, the steeper chord next to ``k``) meets ``b`` at the event. At low rates the
+       leg's reach before touch-down and its swing after take-off can hide the dip to the flight level
+       (``landing_reach_s``): the edge then rises from / falls into the local minimum next to the impact /
+       the end of the push-off.
+    3. *The sensor's anti-alias filter* (``antialias_cutoff_ratio``) delays every edge by its group delay,
+       which is removed from the events, so that instants and not only durations are right. A landing
+       faster than the filter (at 52-104 Hz the impact rises within a few milliseconds, the filter's step
+       response takes a sample period) is read from the filter's step response instead: the first sample on
+       the edge holds the fraction ``r(t_k - onset)`` of the step, which places the onset to about a
+       millisecond where the sample grid alone leaves half a period (:func:`_filtered_step_onset`). Shank
+       impacts need several hundred Hz to be resolved [4]_; this recovers their timing, not their peak.
+    4. *Contacts.* A contact runs from a landing to the next take-off in the same gap-free stretch. Flight
        time is from the previous take-off to this landing, as a force plate or an optical system measures
        it [3]_.
 
@@ -245,6 +299,9 @@ def detect_hop_contacts(
     .. [3] Bosco, C., Luhtanen, P., & Komi, P. V. (1983). A simple method for measurement of mechanical
        power in jumping. European Journal of Applied Physiology, 50(2), 273-282.
        https://doi.org/10.1007/BF00422166
+    .. [4] Mitschke, C., Zaumseil, F., & Milani, T. L. (2017). The influence of inertial sensor sampling
+       frequency on the accuracy of measurement parameters in rearfoot running. Computer Methods in
+       Biomechanics and Biomedical Engineering, 20, 1502-1511. https://doi.org/10.1080/10255842.2017.1382482
     """
     p = params or ContactParams()
     t = np.asarray(t_s, dtype=np.float64)
@@ -268,6 +325,10 @@ def detect_hop_contacts(
     period_s = 1.0 / sample_rate_hz if sample_rate_hz else float(np.median(np.diff(t)))
     s = np.sqrt(np.einsum("ij,ij->i", acc, acc))
     clipped = _clipped(acc, p.acc_range_g)
+    # A gap shorter than the shortest flight cannot hide a take-off and a landing: the samples either side
+    # belong to one contact or one flight, and the edges next to it are fitted on the real sample times.
+    # Only longer gaps cut the recording into stretches in which nothing is inferred across the gap.
+    gaps = [g for g in gaps if g.end_s - g.start_s >= p.min_flight_s]
     seg_start = _segment_starts(n, gaps)
     seg_id = np.cumsum(seg_start) - 1
     seg_first = np.flatnonzero(seg_start)
@@ -282,23 +343,53 @@ def detect_hop_contacts(
     if starts.size == 0:
         return empty
 
-    # Merge runs split by a short excursion without impact (same segment only).
+    # Rise rate of the magnitude from each sample to the next (none across a gap).
+    rise = np.zeros(n)
+    rise[:-1] = np.diff(s) / np.maximum(np.diff(t), 1e-9)
+    rise[:-1][seg_start[1:]] = 0.0
+    win = max(2, round(p.landing_window_s / period_s) + 1)
+    min_rate = min(p.landing_min_rate_g_s, p.landing_min_step_g / period_s)
+
+    def impact_after(last_low: np.ndarray, seg_end: np.ndarray) -> np.ndarray:
+        """Whether an impact follows the last low sample before a rise (see ``landing_min_rate_g_s``)."""
+        lo = np.minimum(last_low + 1, n - 1)
+        hi = np.maximum(np.minimum(last_low + 1 + win, seg_end + 1), lo + 1)
+        peak = _window_reduce(np.maximum, s, lo, hi)
+        rate = _window_reduce(np.maximum, rise, last_low, np.maximum(hi - 1, last_low + 1))
+        return (peak >= p.landing_min_peak_g) & (rate >= min_rate)
+
+    # Impact starts: samples from which the magnitude rises at least min_rate to the next sample and reaches
+    # landing_min_peak_g within the impact window (same segment).
+    cand = np.flatnonzero(rise >= min_rate)
+    cand_lo = np.minimum(cand + 1, n - 1)
+    cand_hi = np.maximum(np.minimum(cand + 1 + win, seg_last[seg_id[cand]] + 1), cand_lo + 1)
+    impacts = cand[_window_reduce(np.maximum, s, cand_lo, cand_hi) >= p.landing_min_peak_g]
+
+    def first_impact(after: np.ndarray) -> np.ndarray:
+        """Index of the first impact start at or after each index (n when there is none)."""
+        j = np.searchsorted(impacts, after, side="left")
+        return np.r_[impacts, n][j]
+
+    # Merge runs split by an excursion without impact (same segment only): the leg moving in the air. The
+    # whole excursion is searched: after the leg's reach the impact can come later than landing_window_s
+    # after the last low sample (see ``landing_reach_s``).
     if starts.size > 1:
         between_lo = ends[:-1] + 1
         between_hi = starts[1:]
         peak_between = _window_reduce(np.maximum, s, between_lo, between_hi)
-        join = (
-            (peak_between < p.merge_max_g)
-            & (seg_id[between_lo] == seg_id[between_hi])
-            & (seg_id[between_lo - 1] == seg_id[between_lo])
-        )
+        same_seg = (seg_id[between_lo] == seg_id[between_hi]) & (seg_id[between_lo - 1] == seg_id[between_lo])
+        no_impact = first_impact(ends[:-1]) >= between_hi
+        joined_span = t[ends[1:]] - t[starts[:-1]]
+        join = ((peak_between < p.merge_max_g) | (no_impact & (joined_span <= p.max_flight_s))) & same_seg
         keep_start = np.r_[True, ~join]
         keep_end = np.r_[~join, True]
         starts, ends = starts[keep_start], ends[keep_end]
 
-    # Coarse duration filter before the precise edges (edges move each end by at most one period).
+    # Coarse duration filter before the precise edges (edges move each end by at most one period). Runs
+    # too short to be a flight are kept: the leg's swing and reach can hide all but a sample or two of a
+    # short flight at low rates (see ``landing_reach_s``); the precise duration decides.
     span = t[ends] - t[starts]
-    ok = (span + 2 * period_s >= p.min_flight_s) & (span <= p.max_flight_s + 2 * period_s)
+    ok = span <= p.max_flight_s + 2 * period_s
     starts, ends = starts[ok], ends[ok]
     if starts.size == 0:
         return empty
@@ -342,28 +433,82 @@ def detect_hop_contacts(
     # contains the foot of the rise (the run lasts until 0.6 g); the second pass averages the baseline_s
     # before the last sample at or below that first mean, which lies before the rise.
     b1 = _window_mean(csum, ends + 1 - wb, ends + 1)
-    l1 = last_at_or_below(b1)
+    # (The tolerance keeps a one-sample mean, as at 52 Hz, from missing its own sample by a rounding error.)
+    l1 = last_at_or_below(b1 + 1e-9)
     b_land = _window_mean(csum, np.maximum(starts, l1 + 1 - w), l1 + 1)
     # First sample of the final rise: one past the last sample of the run at or below b + delta.
     k_land = np.minimum(last_at_or_below(b_land + p.edge_delta_g) + 1, n - 1)
 
     # Impact check and edge timing need the samples after the landing in the same segment.
-    win = max(2, round(p.landing_window_s / period_s) + 1)
     seg_end_land = seg_last[seg_id[ends]]
-    hi = np.minimum(k_land + win, seg_end_land + 1)
-    impact = np.where(
-        landing_seen, _window_reduce(np.maximum, s, k_land, np.maximum(hi, k_land + 1)), -np.inf
-    )
-    real = (impact >= p.landing_min_peak_g) | ~landing_seen
+    real = impact_after(np.maximum(k_land - 1, 0), seg_end_land)
+    # The leg's reach before touch-down (see ``landing_reach_s``): the first impact after the run, when a
+    # hump lies between them, rises from the last local minimum before it.
+    j_imp = first_impact(ends)
+    j_ok = (j_imp < n) & (j_imp <= seg_end_land)
+    j_imp = np.minimum(j_imp, n - 1)
+    reach_ok = j_ok & (t[j_imp] - t[ends] <= p.landing_reach_s)
+    not_rising = np.r_[False, s[1:] <= s[:-1]]
+    last_min = np.maximum.accumulate(np.where(not_rising, np.arange(n), -1))
+    foot = np.maximum(last_min[j_imp], ends)
+    hump = _window_reduce(np.maximum, s, ends, foot + 1) - s[foot]
+    reach = reach_ok & (foot > ends) & ((hump >= p.reach_hump_g) | (t[foot] - t[ends] >= p.min_flight_s))
+    b_land = np.where(reach, s[foot], b_land)
+    k_land = np.where(reach, np.minimum(foot + 1, n - 1), k_land)
+    real = (real | reach) & landing_seen | ~landing_seen
     landing_s = _edge_time(t, s, clipped, base=b_land, k=k_land, seg_bound=seg_end_land, rising=True, **fit)
+    if p.antialias_cutoff_ratio:
+        cutoff_hz = p.antialias_cutoff_ratio / period_s
+        onset_s, fast = _filtered_step_onset(t, s, clipped, base=b_land, k=k_land, cutoff_hz=cutoff_hz)
+        fast &= (k_land + 2 <= seg_end_land) & (period_s >= p.step_min_period_s)
+        landing_s = np.where(fast, onset_s, landing_s - _group_delay_s(cutoff_hz))
 
     # --- 2b. take-offs ----------------------------------------------------------------------------------
-    b1 = _window_mean(csum, starts, starts + wb)
-    f1 = first_at_or_below(b1)
-    b_to = _window_mean(csum, f1, np.minimum(ends + 1, f1 + w))
+    # The flight level after the take-off: the lowest 5 ms mean that starts in the first takeoff_search_s
+    # of the run. A push-off ends within a few samples, but a step-off (the foot leaving a box without a
+    # push) fades over 0.1 s or more, the run below flight_max_g starts on that ramp, and the swinging leg
+    # may lift the magnitude again right after the take-off: the bottom of that V is the free-fall level.
+    # A short mean keeps the bottom (a 20 ms mean would sit on both flanks of the V) and still halves the
+    # noise at high rates.
+    ws = max(1, round(0.005 / period_s))
+    search = max(1, round(p.takeoff_search_s / period_s))
+    m_hi = np.minimum(starts + search, np.maximum(ends + 1 - ws, starts)) + 1
+    means = np.full(n, np.inf)
+    means[: n - ws + 1] = (csum[ws:] - csum[:-ws]) / ws
+    # The bottom of the V is the lowest mean before the magnitude rises again by edge_delta_g: the swing of
+    # a fast hop lifts it to 1-1.5 g within 20-40 ms of the take-off and can dip once more later in the
+    # search window (at 104 Hz the anti-alias filter leaves that first bottom a single sample).
+    offs = np.arange(search + 1)
+    w_idx = starts[:, None] + offs[None, :]
+    valid = w_idx < m_hi[:, None]
+    m_win = np.where(valid, means[np.minimum(w_idx, n - 1)], np.inf)
+    m_low = np.minimum.accumulate(m_win, axis=1)
+    risen = valid & (m_win > m_low + p.edge_delta_g)
+    bottom_at = np.where(risen.any(axis=1), risen.argmax(axis=1) - 1, search)
+    b_v = m_low[np.arange(starts.size), np.maximum(bottom_at, 0)]
+    b_to = np.where(run_len >= ws, b_v, _window_mean(csum, starts, ends + 1))
     k_to = np.maximum(first_at_or_below(b_to + p.edge_delta_g) - 1, 0)
     seg_begin_to = seg_first[seg_id[starts]]
+    # The mirror of the leg's reach: a fast hop swings the leg forward right after the push-off, and at low
+    # rates the filtered dip between the push-off and that swing stays above flight_max_g, so the run starts
+    # after the swing. The take-off is then the last steep fall (the push-off ending) before the run, into
+    # the local minimum after it, when a hump of at least reach_hump_g follows that minimum.
+    falls = np.flatnonzero(-rise >= min_rate)
+    jf = np.searchsorted(falls, starts, side="left") - 1
+    f_i = np.r_[falls, 0][np.maximum(jf, 0)] if falls.size else np.zeros_like(starts)
+    rising_next = np.r_[s[1:] > s[:-1], True]
+    next_min = np.minimum.accumulate(np.where(rising_next, np.arange(n), n)[::-1])[::-1]
+    bottom = np.minimum(next_min[np.minimum(f_i + 1, n - 1)], n - 1)
+    swing = (jf >= 0) & (bottom < starts) & (seg_id[f_i] == seg_id[starts])
+    # The foot is off the ground at that minimum (see ``swing_bottom_max_g``).
+    swing &= (t[starts] - t[bottom] <= p.takeoff_swing_s) & takeoff_seen & (s[bottom] < p.swing_bottom_max_g)
+    swing_hump = _window_reduce(np.maximum, s, bottom, np.maximum(starts, bottom + 1)) - s[bottom]
+    swing &= swing_hump >= p.reach_hump_g
+    b_to = np.where(swing, s[bottom], b_to)
+    k_to = np.where(swing, np.maximum(bottom - 1, 0), k_to)
     takeoff_s = _edge_time(t, s, clipped, base=b_to, k=k_to, seg_bound=seg_begin_to, rising=False, **fit)
+    if p.antialias_cutoff_ratio:
+        takeoff_s = takeoff_s - _group_delay_s(p.antialias_cutoff_ratio / period_s)
 
     # --- 3. keep real flights of plausible duration -----------------------------------------------------
     flight_ms = 1000.0 * (landing_s - takeoff_s)
@@ -486,10 +631,64 @@ def _edge_time(
     with np.errstate(divide="ignore", invalid="ignore"):
         chord_air = (s[k] - s[k_air]) / dt_air
         chord_ground = np.where(ground_ok, (s[k_ground] - s[k]) / dt_ground, -np.inf)
-        back = np.where(chord_ground > chord_air, excess / chord_ground, 0.5 * dt_air)
+        # A take-off ends a push-off whose force falls along a ramp into the flight level: the ground-side
+        # chord extends that ramp. A landing rises from a flat flight level anywhere between k-1 and k.
+        use_ground = (chord_ground > 0) if not rising else (chord_ground > chord_air)
+        back = np.where(use_ground, excess / chord_ground, 0.5 * dt_air)
     back = np.clip(np.nan_to_num(back, nan=0.5 * dt_air), 0.0, dt_air)
     t_chord = tk - step * back
     return np.where(fit_ok, t_fit, t_chord) - t[0]
+
+
+def _group_delay_s(cutoff_hz: float) -> float:
+    """Low-frequency group delay of a 2nd-order Butterworth low-pass: ``sqrt(2) / omega_c``."""
+    return float(np.sqrt(2.0) / (2.0 * np.pi * cutoff_hz))
+
+
+def _butterworth2_step(t_s: np.ndarray, cutoff_hz: float) -> np.ndarray:
+    """Unit step response of a 2nd-order Butterworth low-pass (``zeta = 1/sqrt(2)``), zero before 0.
+
+    ``1 - exp(-a t) (cos(a t) + sin(a t))`` with ``a = omega_c / sqrt(2)``: it starts flat, reaches 0.93 one
+    period of a sensor sampling at ``cutoff / 0.45`` after the step, and first peaks (1.04) at ``pi / a``.
+    """
+    a = 2.0 * np.pi * cutoff_hz / np.sqrt(2.0)
+    x = a * np.maximum(t_s, 0.0)
+    return 1.0 - np.exp(-x) * (np.cos(x) + np.sin(x))
+
+
+def _filtered_step_onset(
+    t: np.ndarray, s: np.ndarray, clipped: np.ndarray, *, base: np.ndarray, k: np.ndarray, cutoff_hz: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Onset (s from ``t[0]``) of a landing faster than the anti-alias filter, read from its step response.
+
+    A touch-down raises the specific force by several g within a few milliseconds; when that is faster than
+    the sensor's low-pass (at 104 Hz its step response takes about a sample period), the samples on the
+    edge are ``base + H r(t - onset)`` with ``r`` the filter's step response. Sample ``k`` is the first
+    above the flight level, so the onset lies within one period before it, and ``r(t[k] - onset)`` is the
+    fraction its excess is of the plateau ``H``: inverting ``r`` gives the onset to a fraction of a sample
+    instead of the half-period uncertainty of the sample grid. ``H`` is the larger of the next two
+    excesses (the step response is within 0.93-1.04 of ``H`` there).
+
+    Returns the onsets and where the model applies: the edge must have reached 80 % of ``H`` by sample
+    ``k + 1`` (a physical rise slower than the filter, as at 208 Hz and above, does not, and is left to the
+    straight-line fit of the edge's foot), ``H`` must be at least 1 g, and sample ``k`` must not be clipped.
+    """
+    n = t.shape[0]
+    k0 = np.clip(k, 1, n - 3)
+    e0 = s[k0] - base
+    e1 = s[k0 + 1] - base
+    h = np.maximum(e1, s[k0 + 2] - base)
+    period = t[k0] - t[k0 - 1]
+    fast = (k == k0) & (e1 >= 0.8 * h) & (h >= 1.0) & (e0 < h)
+    # A clipped plateau only makes H look smaller, which moves the onset by at most the lag that the
+    # clipped H implies; the first sample itself must be a true reading.
+    fast &= ~clipped[k0]
+    # r is increasing up to its first peak, well beyond one sample period at the rates where this applies.
+    grid = np.linspace(0.0, 1.5 * np.max(period, initial=0.0) + 1e-9, 512)
+    r = _butterworth2_step(grid, cutoff_hz)
+    q = np.clip(e0 / np.where(h > 0, h, 1.0), 0.0, None)
+    lag = np.minimum(np.interp(q, r, grid), period)
+    return t[k0] - lag - t[0], fast
 
 
 class HopContactStream:

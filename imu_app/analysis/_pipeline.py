@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import imu_app
+from imu_app.analysis._calf_raises import CalfRaiseParams, detect_calf_raises
 from imu_app.analysis._hop_metrics import analyse_contacts
-from imu_app.analysis.report import AlgorithmInfo, AnalysisReport, RecordingInfo
+from imu_app.analysis._landing import LandingParams, detect_landings
+from imu_app.analysis.report import AlgorithmInfo, AnalysisReport, CalfRaises, RecordingInfo, SetSummary
 from imu_app.core import ImuData
 
 __all__ = ["AnalysisOptions", "analyse"]
@@ -22,10 +25,28 @@ class AnalysisOptions:
         Name of the exercise (see ``imu_app.sim.EXERCISES``); overrides the recording's metadata.
     leg
         ``"left"`` or ``"right"``; overrides the recording's metadata.
+    hold_target_s
+        The landing hold asked for; by default the exercise's (see :data:`HOLD_TARGETS_S`).
+    calf_tempo_s
+        Target rise, top hold, lowering and bottom pause of a calf raise (s); by default 1-0-3-2.
     """
 
     exercise: str | None = None
     leg: str | None = None
+    hold_target_s: float | None = None
+    calf_tempo_s: tuple[float, float, float, float] | None = None
+
+
+#: Holds the programme's drills ask for after a landing (s): the hop is held 5 s; the squat drop is a
+#: landing drill held 3 s; the leap and the step hop ask to "find balance" before the next hops, which a
+#: coach reads as about 1.5 s and 0.8 s. Other recordings use the hop-and-hold's 5 s.
+HOLD_TARGETS_S = {"forward_hop_hold": 5.0, "squat_drop": 3.0, "leap_and_hop": 1.5, "step_hop": 0.8}
+#: Exercises whose landings are followed by a hold (``None``: unknown, looked for too).
+HOLD_EXERCISES = (*HOLD_TARGETS_S, None)
+
+
+def _is_calf(exercise: str | None) -> bool:
+    return exercise is not None and "calf" in exercise
 
 
 def analyse(
@@ -59,10 +80,75 @@ def analyse(
     )
     contact_analysis = analyse_contacts(data, exercise)
     parameters: dict[str, object] = {**contact_analysis.parameters}
+    warnings = list(data.warnings)
+    landings: tuple = ()
+    landing_sets: tuple[SetSummary, ...] = ()
+    if exercise in HOLD_EXERCISES and not _is_calf(exercise):
+        target = options.hold_target_s
+        if target is None:
+            target = HOLD_TARGETS_S.get(exercise or "", 5.0)
+        lp = LandingParams(hold_target_s=target)
+        found = detect_landings(data, lp)
+        landings, landing_sets = found.landings, found.sets
+        warnings.extend(found.warnings)
+        parameters.update(
+            {
+                "landings.hold_target_s": lp.hold_target_s,
+                "landings.target_tolerance_s": lp.target_tolerance_s,
+                "landings.window_s": lp.window_s,
+                "landings.min_hold_s": lp.min_hold_s,
+                "landings.sway_reference_dps": found.sway_reference_dps,
+            }
+        )
+    calf = CalfRaises()
+    calf_sets: tuple[SetSummary, ...] = ()
+    if _is_calf(exercise) or (exercise is None and not contact_analysis.contacts):
+        cp = CalfRaiseParams(target_tempo_s=options.calf_tempo_s or CalfRaiseParams().target_tempo_s)
+        found_calf = detect_calf_raises(data, cp)
+        calf, calf_sets = found_calf.calf_raises, found_calf.sets
+        warnings.extend(found_calf.warnings)
+        parameters.update(
+            {
+                "calf_raises.target_tempo_s": list(cp.target_tempo_s),
+                "calf_raises.partial_fraction": cp.partial_fraction,
+                "calf_raises.min_rise_m": cp.min_rise_m,
+                "calf_raises.lookahead_s": found_calf.lookahead_s,
+            }
+        )
+    contacts, landings, calf, sets = _merge_sets(
+        contact_analysis.contacts,
+        contact_analysis.sets,
+        landings,
+        landing_sets,
+        calf=calf,
+        calf_sets=calf_sets,
+    )
+    recording = dataclasses.replace(recording, warnings=tuple(warnings))
     algorithm = AlgorithmInfo(name="imu-app", version=imu_app.__version__, parameters=parameters)
     return AnalysisReport(
         recording=recording,
         algorithm=algorithm,
-        contacts=contact_analysis.contacts,
-        sets=contact_analysis.sets,
+        contacts=contacts,
+        landings=landings,
+        calf_raises=calf,
+        sets=sets,
     )
+
+
+def _merge_sets(contacts, contact_sets, landings, landing_sets, *, calf, calf_sets):  # type: ignore[no-untyped-def]
+    """Number the sets of every kind together in time order and point each event at its set."""
+    tagged = [("contacts", s) for s in contact_sets]
+    tagged += [("landings", s) for s in landing_sets]
+    tagged += [("calf", s) for s in calf_sets]
+    tagged.sort(key=lambda item: item[1].start_s)
+    new_index = {(source, s.index): i for i, (source, s) in enumerate(tagged)}
+    sets = tuple(dataclasses.replace(s, index=i) for i, (_, s) in enumerate(tagged))
+
+    def remap(items, source):  # type: ignore[no-untyped-def]
+        return tuple(
+            x if x.set_index is None else dataclasses.replace(x, set_index=new_index[(source, x.set_index)])
+            for x in items
+        )
+
+    calf = dataclasses.replace(calf, reps=remap(calf.reps, "calf"))
+    return remap(contacts, "contacts"), remap(landings, "landings"), calf, sets

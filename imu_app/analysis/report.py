@@ -49,8 +49,10 @@ class Contact:
     """One ground contact of the instrumented foot (a hop's or a stride's stance).
 
     ``flight_time_ms`` is the flight that ended at this landing (``None`` for the first contact of a bout,
-    for strides, and where a gap hides the flight). ``complete`` is false when a gap cuts the contact; its
-    durations are then ``None``.
+    for strides, and where a gap hides the flight); ``jump_height_cm`` comes from that flight. ``rsi`` and
+    ``flight_contact_ratio`` look forward instead, to the jump this contact launched, because that is what
+    reactive strength measures (a drop jump's rebound, not the drop). ``complete`` is false when a gap cuts
+    the contact; its durations are then ``None``.
     """
 
     landing_s: float

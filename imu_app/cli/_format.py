@@ -26,6 +26,8 @@ def _cell(value: Any, spec: str) -> str:
 
 
 def _table(rows: Sequence[dict[str, Any]], columns: Sequence[Column]) -> list[str]:
+    """Right-aligned columns; a column with no value in any row is left out."""
+    columns = [c for c in columns if any(r.get(c[1]) is not None for r in rows)]
     cells = [[h for h, _, _ in columns]]
     cells += [[_cell(r.get(name), spec) for _, name, spec in columns] for r in rows]
     widths = [max(len(row[i]) for row in cells) for i in range(len(columns))]

@@ -19,7 +19,7 @@ from imu_app.analysis import AnalysisOptions, analyse
 from imu_app.cli._format import FORMATTERS
 from imu_app.core import ImuAppError, ImuData
 from imu_app.recordings import load, write_native
-from imu_app.sim import EXERCISES, SensorParams, simulate, write_truth
+from imu_app.sim import EXERCISES, SensorParams, exercise_options, simulate, write_truth
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -87,6 +87,8 @@ def _parser() -> argparse.ArgumentParser:
             "Simulate an ankle IMU during one exercise of the programme and write the native CSV and, "
             "beside it, NAME.truth.json with the exact event times."
         ),
+        epilog=_exercise_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     s.add_argument("exercise", metavar="EXERCISE", help="one of: " + ", ".join(EXERCISES))
     s.add_argument("--output", "-o", type=Path, required=True, help="native CSV to write")
@@ -111,6 +113,18 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
     s.set_defaults(run=_cmd_simulate)
     return p
+
+
+def _exercise_help() -> str:
+    """Each exercise's --set options with their defaults (a pair is a range drawn from per rep)."""
+    lines = ["exercise options (--set KEY=VALUE; a [min,max] pair is a range drawn from per rep):"]
+    for name in EXERCISES:
+        opts = ", ".join(
+            f"{k}={json.dumps(list(v) if isinstance(v, tuple) else v)}"
+            for k, v in exercise_options(name).items()
+        )
+        lines.append(f"  {name}: {opts}")
+    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

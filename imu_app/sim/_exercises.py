@@ -7,7 +7,7 @@ References
 ----------
 Hobara H, Kimura K, Omuro K, et al. (2008). Determinants of difference in leg stiffness between endurance-
 and power-trained athletes. J Biomech 41(3):506-514. doi:10.1016/j.jbiomech.2007.10.014
-(single-leg hopping contact times of 150-250 ms.)
+(in-place hopping at 1.5 and 3.0 Hz: power-trained athletes hop with stiffer legs than distance runners.)
 Farley CT, Blickhan R, Saito J, Taylor CR (1991). Hopping frequency in humans: a test of how springs set
 stride frequency in bouncing gaits. J Appl Physiol 71(6):2127-2132. doi:10.1152/jappl.1991.71.6.2127
 Alfredson H, Pietila T, Jonsson P, Lorentzon R (1998). Heavy-load eccentric calf muscle training for the
@@ -309,8 +309,9 @@ def leap_and_hop(
     ft = _range("flight_time_ms", flight_time_ms, 80.0, 800.0)
     rest = _range("rest_s", rest_s, 0.5, 600.0)
     s.stand(_positive("lead_in_s", lead_in_s, 0.5, 60.0))
+    # Repeats with a short reset between them are one set ("repeat 8 times forward").
+    s.begin_set()
     for i in range(n):
-        s.begin_set()
         leap = Flight(
             duration_s=float(s.rng.uniform(0.35, 0.45)),
             dx_m=float(s.rng.uniform(*dist)),
@@ -325,9 +326,9 @@ def leap_and_hop(
         first = Flight(duration_s=float(flights[0]), reach_mps=0.25)
         s.push_off(first)
         _hop_bout(s, contacts, flights, role="hop", first_from_stance=False)
-        s.end_set("hops")
         if i < n - 1:
             s.stand(float(s.rng.uniform(*rest)))
+    s.end_set("hops")
 
 
 def step_hop(
@@ -354,8 +355,9 @@ def step_hop(
     ft = _range("fast_flight_time_ms", fast_flight_time_ms, 80.0, 800.0)
     rest = _range("rest_s", rest_s, 0.5, 600.0)
     s.stand(_positive("lead_in_s", lead_in_s, 0.5, 60.0))
+    # The reps, each followed by a jog back, make one set ("repeat for 1 min"); longer rests split sets.
+    s.begin_set()
     for i in range(n):
-        s.begin_set()
         s.weight_shift(single=True, duration_s=0.4)
         s.stand(0.5)
         up = Flight(duration_s=float(s.rng.uniform(0.3, 0.38)), dz_m=platform, dx_m=0.4, reach_mps=0.2)
@@ -382,10 +384,10 @@ def step_hop(
             fl = nxt
         s.fly(fl)
         s.land_stand()
-        s.end_set("hops")
         if i < n - 1:
             s.stand(float(s.rng.uniform(*rest)))
             s.x.hold(s.t)
+    s.end_set("hops")
 
 
 def drop_jump(
@@ -401,7 +403,8 @@ def drop_jump(
     """Step off a box of ``box_height_m``, land, rebound as high as possible (role ``"rebound"``), land.
 
     The drop's touch-down speed is ``sqrt(2 g h)`` (2.4 m/s from 30 cm); the rebound's contact time and
-    flight give the reactive strength index (Bobbert et al. 1987)."""
+    flight give the reactive strength index. The rebound is the bounce drop jump of Bobbert et al. (1987): the
+    landing is reversed into take-off as soon as possible."""
     n = int(_positive("reps", reps, 1, 50))
     box = _positive("box_height_m", box_height_m, 0.05, 1.2)
     ct = _range("contact_time_ms", contact_time_ms, 80.0, 800.0)
@@ -413,18 +416,18 @@ def drop_jump(
     s.zb.hold(s.t + 0.02)
     s.t += 0.02
     s.stand(_positive("lead_in_s", lead_in_s, 0.5, 60.0))
+    # The trials form one set: the walk back and the climb onto the box are the pause between trials, the
+    # programme's rest between sets is longer.
+    s.begin_set()
     for i in range(n):
-        s.begin_set()
-        # Stepping off: the body leaves the box with little vertical speed and falls the box height.
-        drop_t = math.sqrt(2 * box / G) + 0.04
-        drop = Flight(duration_s=drop_t, dz_m=-box, dx_m=0.3, reach_mps=0.3)
-        s.push_off(drop, duration_s=0.4, theta_takeoff=THETA_STAND)
+        # Stepping off: the foot leaves the box without a push and the body falls the box height.
+        drop = s.step_off(box, dx_m=0.3, reach_mps=0.3)
         s.fly(drop)
+        s.ground_m = 0.0
         rebound = Flight(duration_s=float(s.rng.uniform(*ft)) / 1000.0, reach_mps=0.25)
         s.bounce(float(s.rng.uniform(*ct)) / 1000.0, rebound, role="rebound")
         s.fly(rebound)
         s.land_stand()
-        s.end_set("hops")
         if i < n - 1:
             # Walk back and climb onto the box (not simulated step by step: the athlete is still).
             s.stand(float(s.rng.uniform(*rest)) / 2)
@@ -434,6 +437,7 @@ def drop_jump(
             s.t = t0 + 1.0
             s.ground_m = box
             s.stand(float(s.rng.uniform(*rest)) / 2)
+    s.end_set("hops")
 
 
 def squat_drop(

@@ -10,7 +10,8 @@ force: ballistic in flight, a cubic force profile in contact) and a *relative* t
 relative to it: the ankle carries only part of the body's vertical excursion in contact, the knee the rest;
 in flight the leg tucks and reaches for the ground). Touch-down adds an impact arrest: the foot's velocity
 relative to the body is stopped within a few milliseconds, which is the sharp impact peak ankle sensors
-record (tibial peaks of 3-10 g in hopping and running, Lafortune 1991).
+record (a bone-mounted tibial accelerometer read resultant peaks of 2.7-3.7 g in walking and up to 10.6 g in
+running, Lafortune 1991).
 
 References
 ----------
@@ -160,21 +161,74 @@ class Session:
     # ------------------------------------------------------------------ hops
     def push_off(self, flight: Flight, *, duration_s: float = 0.35, theta_takeoff: float = 0.0) -> None:
         """From standing on the instrumented foot to takeoff: a countermovement and push (force starts at
-        body weight and falls to zero at takeoff)."""
+        body weight and falls to zero at takeoff).
+
+        Notes
+        -----
+        The foot stays planted through the countermovement: the body sinks and the shank rotates forward
+        about the ankle (the ``theta`` track), but the ankle joint itself does not move, so a sensor on the
+        distal shank reads about 1 g, never free fall, while the foot is down. Only in the last part of the
+        push does the heel rise (the ankle climbs ``Z_HOP_M - Z_ANKLE_M``) and the ankle accelerate to the
+        takeoff speed. That heel rise lasts ``2 d / v`` (distance over mean speed, starting from rest), the
+        shortest quintic from rest to ``(d, v, -g)`` whose height and velocity never decrease; for hops
+        (v = 1-2.5 m/s) it is 40-90 ms with ankle peaks of 2-8 g, the plantarflexion burst that ends a push.
+        """
         self._sync()
         t1 = self.t + duration_s
         v0 = flight.takeoff_speed()
+        rise_m = self.ground_m + Z_HOP_M - self.zb.p
+        rise_s = float(np.clip(2.0 * rise_m / max(v0, 1e-3), 0.03, 0.8 * duration_s))
+        t_heel = t1 - rise_s
+        vx, vy = flight.dx_m / flight.duration_s, flight.dy_m / flight.duration_s
+        for tr in (self.zb, self.zr, self.x, self.y):
+            tr.hold(t_heel)
         self.zb.to(t1, self.ground_m + Z_HOP_M, v0, -G)
         # At takeoff the leg is fully extended: the ankle moves with the body.
         self.zr.to(t1, 0.0, 0.0, 0.0)
-        vx, vy = flight.dx_m / flight.duration_s, flight.dy_m / flight.duration_s
-        self.x.to(t1, self.x.p + 0.02 * np.sign(vx), 0.7 * vx, 0.0)
-        self.y.to(t1, self.y.p + 0.02 * np.sign(vy), 0.7 * vy, 0.0)
+        # The ankle leaves the ground with part of the body's horizontal speed, gained over the heel rise.
+        self.x.to(t1, self.x.p + 0.35 * vx * rise_s, 0.7 * vx, 0.0)
+        self.y.to(t1, self.y.p + 0.35 * vy * rise_s, 0.7 * vy, 0.0)
         self.th.to(t1, theta_takeoff, -60 * DEG, 0.0)
         self.beta.hold(t1)
         self.t = t1
         self._close_hold(ended_by="hop")
         self._takeoff()
+
+    def step_off(self, drop_m: float, *, dx_m: float = 0.3, reach_mps: float = 0.3) -> Flight:
+        """Step off a box of height ``drop_m``: the foot leaves the edge with no push, the body falls.
+
+        Returns the flight (to be passed to :meth:`fly`), which lands on the balls of the feet.
+
+        Notes
+        -----
+        A drop jump starts with a step, not a jump: the athlete leans forward over the edge (0.4 s here)
+        and the support on the instrumented foot fades from body weight to zero as the body tips
+        (0.08-0.14 s), with no phase above body weight. The ground reaction force falls linearly, so the
+        ankle's acceleration goes linearly from 0 to -g (a cubic in position, which is exactly the quintic
+        with these end conditions) and the sensor's specific force ramps from 1 g down to the free-fall
+        level. The foot leaves the box moving down at ``g T / 2`` after rolling ``g T^2 / 6`` over the edge
+        (T the unloading time), and the flight lasts until the forefoot meets the floor ``drop_m`` lower.
+        """
+        self._sync()
+        lean_s = 0.4
+        unload_s = float(self.rng.uniform(0.08, 0.14))
+        t1 = self.t + lean_s
+        v0 = -0.5 * G * unload_s
+        sag_m = G * unload_s**2 / 6.0
+        dz = -drop_m + (Z_HOP_M - Z_ANKLE_M) + sag_m
+        duration = (v0 + math.sqrt(v0 * v0 - 2.0 * G * dz)) / G
+        vx = dx_m / duration
+        self.zb.hold(t1 - unload_s)
+        self.zb.to(t1, self.zb.p - sag_m, v0, -G)
+        self.zr.hold(t1)
+        self.x.to(t1, self.x.p + 0.4 * vx * lean_s, 0.8 * vx, 0.0)
+        self.y.hold(t1)
+        self.th.to(t1, THETA_STAND, -60 * DEG, 0.0)
+        self.beta.hold(t1)
+        self.t = t1
+        self._close_hold(ended_by="hop")
+        self._takeoff()
+        return Flight(duration_s=duration, dz_m=dz, dx_m=dx_m, reach_mps=reach_mps)
 
     def _takeoff(self) -> None:
         if self._pending_landing is not None:
@@ -279,16 +333,20 @@ class Session:
         Notes
         -----
         The transient's envelope ``A exp(-(t - landing)/tau)`` is drawn with A = 25-60 deg/s and tau =
-        0.3-0.8 s, which with single-leg sway of 2-4 deg/s RMS puts the time to stabilisation at 0.8-2.5 s,
-        the range reported for single-leg hop landings (Ross & Guskiewicz 2004; Wikstrom et al. 2005).
+        0.3-0.8 s, which with single-leg sway of 2-4 deg/s RMS puts the time to stabilisation at 0.8-2.5 s.
+        Force-plate TTS after single-leg jump landings is of the same order, about 2.0-2.3 s with stable
+        ankles and 2.5-3.3 s with functionally unstable ones (Ross & Guskiewicz 2004), and depends strongly on
+        the calculation method and the trial length (Fransz et al. 2015).
 
         References
         ----------
         Ross SE, Guskiewicz KM (2004). Examination of static and dynamic postural stability in individuals
         with functionally stable and unstable ankles. Clin J Sport Med 14(6):332-338.
         doi:10.1097/00042752-200411000-00002
-        Wikstrom EA, Tillman MD, Smith AN, Borsa PA (2005). A new force-plate technology measure of dynamic
-        postural stability: the dynamic postural stability index. J Athl Train 40(4):305-309.
+        Fransz DP, Huurnink A, de Boode VA, Kingma I, van Dieën JH (2015). Time to stabilization in single leg
+        drop jump landings: an examination of calculation methods and assessment of differences in sample
+        rate, filter settings and trial length on outcome values. Gait Posture 41(1):63-69.
+        doi:10.1016/j.gaitpost.2014.08.018
         """
         t0 = self.t
         self._pending_landing = t0
@@ -393,11 +451,27 @@ class Session:
         Notes
         -----
         Knots follow the shank's sagittal angle through the gait cycle: about -20 deg (walking) or -8 deg
-        (running) at initial contact, rotating forward through stance to +35/+45 deg at toe-off, swinging
-        back through a peak angular rate of 300-450 deg/s (walking) or 600-800 deg/s (running). The ankle
-        is arrested at initial contact (tibial peaks of 1.5-3 g walking, 5-8 g running, Lafortune 1991).
-        Ankle height: heel rise to toe-off, foot clearance in swing. The vertical ankle motion is carried
-        by the body track here (the relative track stays at zero).
+        (running) at initial contact, rotating forward through stance to +35/+45 deg at toe-off, on to the
+        knee-flexion maximum of early swing (+43 deg walking; +75 deg running, where the knee flexes far
+        more), then swinging back through a peak angular rate of 300-450 deg/s (walking) or about 500 deg/s
+        (running). The shank's forward swing ends before the heel touches down (terminal-swing retraction:
+        its angular rate crosses zero 20-60 ms before initial contact and is already turning the top of the
+        shank forward at contact), and the fastest forward rotation of the shank in late stance falls at
+        toe-off: the gyroscope rules of Aminian et al. (2002) and Salarian et al. (2004) rest on these two
+        features (initial contact just before the sharp minimum after mid-swing, toe-off at the minimum
+        before it). The ankle is arrested at initial contact (resultant tibial peaks of 2.7-3.7 g walking, up
+        to 10.6 g running, Lafortune 1991); in running the foot is planted at once, so the ankle moves forward
+        only after heel rise. Ankle height: heel rise to toe-off, foot clearance in swing. The vertical ankle
+        motion is carried by the body track here (the relative track stays at zero).
+
+        References
+        ----------
+        Aminian K, Najafi B, Büla C, Leyvraz P-F, Robert P (2002). Spatio-temporal parameters of gait
+        measured by an ambulatory system using miniature gyroscopes. J Biomech 35(5):689-699.
+        doi:10.1016/S0021-9290(02)00008-8
+        Salarian A, Russmann H, Vingerhoets FJG, et al. (2004). Gait assessment in Parkinson's disease:
+        toward an ambulatory system for long-term monitoring. IEEE Trans Biomed Eng 51(8):1434-1443.
+        doi:10.1109/TBME.2004.827933
         """
         self._sync()
         rng = self.rng
@@ -405,6 +479,19 @@ class Session:
         clearance = 0.16 if running else 0.07
         vz_ic = -1.2 if running else -0.4
         tau_range = (0.005, 0.007) if running else (0.007, 0.010)
+        # Knee flexion after toe-off (deg above th_to, reached at this fraction of swing), shank rotation
+        # rate at initial contact (terminal-swing retraction), and the stance knots: mid-stance angle and
+        # rates (deg/s) there and at toe-off.
+        over, f_over = (30.0 * DEG, 0.35) if running else (8.0 * DEG, 0.2)
+        w_ic = (60.0 if running else 40.0) * DEG
+        th_mid, w_mid, w_to = (
+            (12.0 * DEG, 200.0 * DEG, 330.0 * DEG) if running else (5 * DEG, 80 * DEG, 180 * DEG)
+        )
+        flat_frac, flat_roll = (0.3, 0.1) if running else (0.15, 0.4)
+        # Heel rise (fraction of stance) and the ankle's forward speed at toe-off (fraction of running speed):
+        # runners rise onto the forefoot from mid-stance, and the ankle leaves at the speed of the foot's
+        # rotation about the toes, which is below the body's.
+        heel_off, v_to = (0.4, 0.6) if running else (0.6, 0.8)
         z0 = self.ground_m + Z_ANKLE_M
         n = len(cycles_s)
         self.weight_shift(single=True, duration_s=0.4, impact=False)
@@ -430,7 +517,7 @@ class Session:
             t_peak = t_to + 0.35 * swing
             self.x.to(t_ic, self.x.p + swing_m, 0.3 * speed_mps, 0.0)
             self.zb.to(t_peak, z0 + clearance, 0.0, 0.0).to(t_ic, z0 + 0.01, vz_ic, 0.0)
-            self.th.to(t_to + 0.2 * swing, th_to + 8 * DEG, 0.0, 0.0).to(t_ic, th_ic, -40 * DEG, 0.0)
+            self.th.to(t_to + f_over * swing, th_to + over, 0.0, 0.0).to(t_ic, th_ic, w_ic, 0.0)
             self.t = t_ic
             self._sync()
             # Initial contact: arrest of the foot, vertical and horizontal.
@@ -454,16 +541,16 @@ class Session:
                 return
             cycle_n = float(cycles_s[i])
             stance_n = float(stance_s[i])
-            t_flat = t_ic + 0.15 * stance_n
+            t_flat = t_ic + flat_frac * stance_n
             t_to_next = t_ic + stance_n
-            self.x.to(t_flat, self.x.p + 0.4 * roll_m, 0.0, 0.0)
+            self.x.to(t_flat, self.x.p + flat_roll * roll_m, 0.0, 0.0)
             self.zb.to(t_flat, z0, 0.0, 0.0)
-            self.th.to(t_flat + 0.3 * stance_n, 5 * DEG, 80 * DEG, 0.0)
-            self.x.hold(t_ic + 0.6 * stance_n)
-            self.zb.hold(t_ic + 0.6 * stance_n)
-            self.x.to(t_to_next, self.x.p + 0.6 * roll_m, 0.8 * speed_mps, 0.0)
+            self.th.to(t_ic + 0.45 * stance_n, th_mid, w_mid, 0.0)
+            self.x.hold(t_ic + heel_off * stance_n)
+            self.zb.hold(t_ic + heel_off * stance_n)
+            self.x.to(t_to_next, self.x.p + (1.0 - flat_roll) * roll_m, v_to * speed_mps, 0.0)
             self.zb.to(t_to_next, z0 + (0.07 if running else 0.05), 0.4, 0.0)
-            self.th.to(t_to_next, th_to, 150 * DEG, 0.0)
+            self.th.to(t_to_next, th_to, w_to, 0.0)
             self.t = t_to_next
             self._sync()
             self.contacts.append(TruthContact(landing_s=t_ic, takeoff_s=t_to_next, kind="stride"))

@@ -1,0 +1,261 @@
+"""Accuracy and speed of the landing-hold and calf-raise analyses on simulated sessions with exact truth.
+
+Run from the project root (about 5 minutes on two cores)::
+
+    .venv/bin/python benchmarks/bench_landings_calf.py            # writes benchmarks/results/landings_calf.md
+    .venv/bin/python benchmarks/bench_landings_calf.py --quick    # a third of the sessions, no file
+
+Sessions vary sample rate (52-1000 Hz), mounting (random rotation per session), gyroscope on/off, tempo,
+knee position, partial reps and the way holds end; each is simulated from its own seed, so the figures
+are reproducible. Truth comes from ``imu_app.sim``; the analysis under test never sees it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import itertools
+import time
+from pathlib import Path
+
+import numpy as np
+
+from imu_app.analysis import LandingParams, detect_calf_raises, detect_landings
+from imu_app.core import ImuData
+from imu_app.sim import SensorParams, simulate
+
+RESULTS = Path(__file__).resolve().parent / "results" / "landings_calf.md"
+PHASES = ("start_s", "top_s", "lower_s", "bottom_s", "end_s")
+DURATIONS = ("concentric_s", "top_hold_s", "eccentric_s", "bottom_pause_s")
+
+CALF_CASES = [
+    ("eccentric_calf_raise", {"knee": "alternate", "tempo": (1.0, 0.0, 3.0, 2.0)}),
+    ("eccentric_calf_raise", {"knee": "straight", "tempo": (1.0, 0.0, 3.0, 2.0), "partial_reps": 1}),
+    ("eccentric_calf_raise", {"knee": "bent", "tempo": (1.0, 1.0, 5.0, 2.0)}),
+    ("single_leg_calf_raise", {"knee": "bent", "tempo": (0.8, 0.2, 0.8, 0.3)}),
+    ("single_leg_calf_raise", {"knee": "straight", "tempo": (0.5, 0.0, 0.5, 0.0), "partial_reps": 1}),
+    ("single_leg_calf_raise", {"knee": "alternate", "tempo": (1.0, 0.0, 2.0, 1.0)}),
+]
+HOLD_CASES = [
+    ("forward_hop_hold", {"reps": 5, "hold_failure": 0}, 5.0),
+    ("forward_hop_hold", {"reps": 5, "hold_failure": ["stumble", "other_foot", "hop"]}, 5.0),
+    ("squat_drop", {"reps": 5, "hold_failure": ["other_foot", "stumble"]}, 3.0),
+]
+RATES = (52.0, 104.0, 208.0, 416.0, 1000.0)
+
+
+def _duration(rep, name):
+    return {
+        "concentric_s": rep.top_s - rep.start_s,
+        "top_hold_s": rep.lower_s - rep.top_s,
+        "eccentric_s": rep.bottom_s - rep.lower_s,
+        "bottom_pause_s": rep.end_s - rep.bottom_s,
+    }[name]
+
+
+def bench_calf(n_seeds: int) -> dict:
+    sets = []
+    phase_err: dict[str, list[float]] = {p: [] for p in PHASES + DURATIONS}
+    knee = [0, 0]
+    partial = [0, 0]
+    for (exercise, options), seed in itertools.product(CALF_CASES, range(n_seeds)):
+        rate = RATES[seed % len(RATES)]
+        gyro = seed % 4 != 3
+        sim = simulate(
+            exercise,
+            SensorParams(sample_rate_hz=rate, mounting="random", with_gyro=gyro),
+            seed=1000 + seed,
+            n_sets=1,
+            **options,
+        )
+        res = detect_calf_raises(sim.data)
+        truth = sim.truth.calf_raises
+        n_true = sum(not t.partial for t in truth)
+        sets.append((exercise, options.get("tempo"), rate, gyro, res.calf_raises.count - n_true))
+        reps = res.calf_raises.reps
+        for t in truth:
+            if not reps:
+                break
+            f = min(reps, key=lambda r: abs(r.top_s - t.top_s))
+            if abs(f.top_s - t.top_s) > 1.0:
+                continue
+            for p in PHASES:
+                phase_err[p].append(getattr(f, p) - getattr(t, p))
+            for d in DURATIONS:
+                phase_err[d].append(getattr(f, d) - _duration(t, d))
+            partial[0] += f.partial == t.partial
+            partial[1] += 1
+            if f.knee is not None:
+                knee[0] += f.knee == t.knee
+                knee[1] += 1
+    return {"sets": sets, "phase_err": phase_err, "knee": knee, "partial": partial}
+
+
+def bench_landings(n_seeds: int) -> dict:
+    rows = []
+    tol = LandingParams().target_tolerance_s
+    for (exercise, options, target), seed in itertools.product(HOLD_CASES, range(n_seeds)):
+        rate = RATES[seed % len(RATES)]
+        gyro = seed % 4 != 3
+        sim = simulate(
+            exercise,
+            SensorParams(sample_rate_hz=rate, mounting="random", with_gyro=gyro),
+            seed=2000 + seed,
+            **options,
+        )
+        res = detect_landings(sim.data, LandingParams(hold_target_s=target))
+        for t in sim.truth.landings:
+            f = min(res.landings, key=lambda x: abs(x.landing_s - t.landing_s)) if res.landings else None
+            if f is None or abs(f.landing_s - t.landing_s) > 0.05:
+                rows.append((exercise, rate, gyro, None, None, None, None, t.ended_by, None))
+                continue
+            hold_true = t.hold_end_s - t.landing_s
+            tts_err = None
+            if gyro and t.stabilised_s < t.hold_end_s - 0.3 and f.stabilised_s is not None:
+                tts_err = f.stabilised_s - t.stabilised_s
+            elif gyro and t.stabilised_s < t.hold_end_s - 0.3:
+                tts_err = np.inf
+            met_true = hold_true >= t.hold_target_s - tol
+            met_ok = None if t.hold_target_s == 0 else f.hold_target_met == met_true
+            rows.append(
+                (
+                    exercise,
+                    rate,
+                    gyro,
+                    tts_err,
+                    f.hold_s - hold_true,
+                    met_ok,
+                    f.ended_by,
+                    t.ended_by,
+                    f.hold_target_s,
+                )
+            )
+    return {"rows": rows}
+
+
+def _tile(data: ImuData, times: int) -> ImuData:
+    """``times`` copies of a recording one after the other (a long session for timing)."""
+    span = data.t_s[-1] - data.t_s[0] + 1.0 / data.sample_rate_hz
+    t = np.concatenate([data.t_s + k * span for k in range(times)])
+    return ImuData(
+        t_s=t,
+        acc_g=np.tile(data.acc_g, (times, 1)),
+        gyr_dps=None if data.gyr_dps is None else np.tile(data.gyr_dps, (times, 1)),
+        meta=data.meta,
+    )
+
+
+def bench_speed() -> dict:
+    out = {}
+    for name, exercise, options, fn in (
+        ("calf raises", "eccentric_calf_raise", {"reps": 12}, detect_calf_raises),
+        ("landings", "forward_hop_hold", {"reps": 8, "hold_failure": 2}, detect_landings),
+    ):
+        sim = simulate(exercise, SensorParams(sample_rate_hz=1000.0, mounting="random"), seed=5, **options)
+        times = int(np.ceil(3600.0 / sim.data.duration_s))
+        long = _tile(dataclasses.replace(sim.data, gaps=()), times)
+        long = long.slice(0, 3600 * 1000)
+        t0 = time.perf_counter()
+        fn(long)
+        out[name] = (time.perf_counter() - t0, len(long))
+    return out
+
+
+def _pct(x) -> str:
+    return f"{100.0 * x:.1f} %"
+
+
+def report(calf: dict, land: dict, speed: dict | None, n_seeds: int) -> str:
+    lines = ["# Landing holds and calf raises: accuracy on simulated sessions", ""]
+    lines.append(
+        f"Generated by `benchmarks/bench_landings_calf.py` ({n_seeds} seeds per case; rates cycle through "
+        f"{', '.join(f'{r:g}' for r in RATES)} Hz, every fourth session without gyroscope, random mounting)."
+    )
+    lines += ["", "## Calf raises", ""]
+    sets = calf["sets"]
+    errs = np.array([s[4] for s in sets])
+    lines.append(
+        f"- sets: {len(sets)}; exact count: {_pct(np.mean(errs == 0))}; off by one at most: "
+        f"{_pct(np.mean(np.abs(errs) <= 1))}; largest error {int(np.max(np.abs(errs)))} rep(s)"
+    )
+    for gyro in (True, False):
+        sel = np.array([s[3] == gyro for s in sets])
+        if sel.any():
+            lines.append(
+                f"  - {'with' if gyro else 'without'} gyroscope: exact count {_pct(np.mean(errs[sel] == 0))}"
+                f" of {int(sel.sum())} sets"
+            )
+    by_case: dict[str, list[int]] = {}
+    for s in sets:
+        by_case.setdefault(f"{s[0]} tempo {s[1]}", []).append(s[4])
+    lines += ["", "| case | sets | exact count | count errors |", "|---|---|---|---|"]
+    for k, v in by_case.items():
+        lines.append(f"| {k} | {len(v)} | {_pct(np.mean(np.array(v) == 0))} | {sorted(set(v))} |")
+    lines += ["", "| phase | reps | within 50 ms | 95th pct abs error (s) |", "|---|---|---|---|"]
+    for p, v in calf["phase_err"].items():
+        a = np.abs(np.array(v))
+        if a.size:
+            lines.append(f"| {p} | {a.size} | {_pct(np.mean(a <= 0.05))} | {np.quantile(a, 0.95):.3f} |")
+    k, p = calf["knee"], calf["partial"]
+    lines.append("")
+    lines.append(
+        f"- knee (straight/bent) right: {k[0]} of {k[1]} reps with gyroscope ({_pct(k[0] / max(k[1], 1))})"
+    )
+    lines.append(f"- partial flag right: {p[0]} of {p[1]} matched reps ({_pct(p[0] / max(p[1], 1))})")
+    lines += ["", "## Landing holds", ""]
+    rows = land["rows"]
+    found = [r for r in rows if r[4] is not None]
+    lines.append(f"- holds: {len(rows)}; found: {len(found)}")
+    hold = np.abs(np.array([r[4] for r in found]))
+    lines.append(
+        f"- hold duration within 0.05 s: {_pct(np.mean(hold <= 0.05))} (95th pct abs error "
+        f"{np.quantile(hold, 0.95):.3f} s)"
+    )
+    met = [r[5] for r in found if r[5] is not None]
+    lines.append(f"- target met / not met right: {sum(met)} of {len(met)} ({_pct(np.mean(met))})")
+    ending = [r[6] == r[7] for r in found]
+    lines.append(f"- ending (other foot, hop, stumble, end of recording) right: {_pct(np.mean(ending))}")
+    tts = np.array([r[3] for r in found if r[3] is not None], dtype=float)
+    if tts.size:
+        fin = np.isfinite(tts)
+        within_01 = _pct(np.mean(np.abs(tts) <= 0.1))
+        within_02 = _pct(np.mean(np.abs(tts) <= 0.2))
+        median = np.median(np.abs(tts[fin]))
+        bias = np.mean(tts[fin])
+        lines.append(
+            "- time to stabilisation (gyroscope sessions, holds that stabilise 0.3 s before they end): "
+            f"{tts.size} holds, reported for {_pct(np.mean(fin))}, within 0.1 s: {within_01}, "
+            f"within 0.2 s: {within_02}, median abs error {median:.3f} s, bias {bias:+.3f} s"
+        )
+    for rate in RATES:
+        sel = [r for r in found if r[1] == rate]
+        if sel:
+            h = np.abs(np.array([r[4] for r in sel]))
+            lines.append(
+                f"  - {rate:g} Hz: {len(sel)} holds, hold within 0.05 s {_pct(np.mean(h <= 0.05))}, "
+                f"ending right {_pct(np.mean([r[6] == r[7] for r in sel]))}"
+            )
+    if speed:
+        lines += ["", "## Speed (one hour at 1 kHz, this machine)", ""]
+        for name, (sec, n) in speed.items():
+            lines.append(f"- {name}: {sec:.2f} s for {n} samples")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer sessions, print only")
+    args = parser.parse_args()
+    n_seeds = 2 if args.quick else 6
+    calf = bench_calf(n_seeds)
+    land = bench_landings(n_seeds)
+    speed = None if args.quick else bench_speed()
+    text = report(calf, land, speed, n_seeds)
+    print(text)
+    if not args.quick:
+        RESULTS.parent.mkdir(parents=True, exist_ok=True)
+        RESULTS.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

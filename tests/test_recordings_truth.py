@@ -1,0 +1,137 @@
+"""Every bundled recording, replayed through ``analyse()``, against the simulator's truth beside it.
+
+One test function per aspect (hop contacts, their timing, roles, sets); each runs over every recording in
+``recordings/`` whose truth has hop contacts. Tolerances follow the file's sample rate: an edge can only be
+placed to a fraction of the sample period, so the limits are 0.6 (95th percentile) and 1 period (worst) at
+low rates, and 3 / 4 ms at high rates, where the slow step-off from the drop-jump box sets the limit.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from imu_app.analysis import analyse
+from imu_app.recordings import load
+
+sim = pytest.importorskip("imu_app.sim")
+
+RECORDINGS = Path(__file__).resolve().parent.parent / "recordings"
+ALL = sorted(p.stem for p in RECORDINGS.glob("*.csv"))
+#: Exercises whose contacts are hops (strides are checked elsewhere).
+HOP_EXERCISES = (
+    "pogo_hops",
+    "lateral_hops",
+    "forward_hop_hold",
+    "leap_and_hop",
+    "step_hop",
+    "drop_jump",
+    "squat_drop",
+)
+#: A detected landing belongs to a true one when they are this close.
+MATCH_S = 0.05
+
+
+@functools.cache
+def _replay(name: str):
+    data = load(RECORDINGS / f"{name}.csv")
+    truth = sim.read_truth(RECORDINGS / f"{name}.truth.json")
+    return data, truth, analyse(data)
+
+
+def _hop_names() -> list[str]:
+    names = []
+    for name in ALL:
+        truth_path = RECORDINGS / f"{name}.truth.json"
+        if truth_path.exists() and sim.read_truth(truth_path).exercise in HOP_EXERCISES:
+            names.append(name)
+    return names
+
+
+HOPS = _hop_names()
+
+
+def _tolerance_ms(rate_hz: float) -> tuple[float, float]:
+    """(95th percentile, maximum) allowed |error| of contact and flight times at this rate."""
+    period_ms = 1000.0 / rate_hz
+    return max(3.0, 0.6 * period_ms), max(4.0, 1.0 * period_ms)
+
+
+def _pairs(name: str):
+    """Matched (detected, true) contacts in time order, plus the unmatched of each."""
+    _, truth, report = _replay(name)
+    det = list(report.contacts)
+    true = list(truth.contacts)
+    pairs, used = [], set()
+    for d in det:
+        j = min(range(len(true)), key=lambda i: abs(true[i].landing_s - d.landing_s), default=None)
+        if j is not None and j not in used and abs(true[j].landing_s - d.landing_s) <= MATCH_S:
+            pairs.append((d, true[j]))
+            used.add(j)
+    missed = [t for i, t in enumerate(true) if i not in used]
+    false = [d for d in det if all(d is not p[0] for p in pairs)]
+    return pairs, missed, false
+
+
+def test_every_recording_has_truth_and_replays() -> None:
+    assert "pogo_hops" in ALL and len(ALL) >= 10
+    for name in ALL:
+        assert (RECORDINGS / f"{name}.truth.json").exists(), name
+    assert set(HOPS) >= {"pogo_hops", "drop_jump", "step_hop", "forward_hop_hold"}
+
+
+@pytest.mark.parametrize("name", HOPS)
+def test_hop_contacts_found_and_none_invented(name: str) -> None:
+    pairs, missed, false = _pairs(name)
+    assert not missed, f"{name}: missed true contacts at {[round(t.landing_s, 3) for t in missed]}"
+    assert not false, f"{name}: contacts not in the truth at {[round(d.landing_s, 3) for d in false]}"
+    # Gaps in a recording may leave a contact without its take-off; every other contact is complete.
+    data, _, _ = _replay(name)
+    if not data.gaps:
+        assert all(d.complete for d, _ in pairs)
+
+
+@pytest.mark.parametrize("name", HOPS)
+def test_hop_contact_and_flight_times(name: str) -> None:
+    data, _, _ = _replay(name)
+    p95, worst = _tolerance_ms(data.sample_rate_hz)
+    pairs, _, _ = _pairs(name)
+    ct_err = np.array(
+        [d.contact_time_ms - t.contact_time_ms for d, t in pairs if d.contact_time_ms is not None]
+    )
+    assert ct_err.size >= len(pairs) - len(data.gaps)
+    # Flight times where the truth knows the take-off before the landing (consecutive true contacts).
+    fl_err = []
+    for (d0, t0), (d1, t1) in itertools.pairwise(pairs):
+        if d1.flight_time_ms is not None and d0.takeoff_s is not None:
+            fl_err.append(d1.flight_time_ms - 1000.0 * (t1.landing_s - t0.takeoff_s))
+    errors = np.abs(np.r_[ct_err, fl_err])
+    assert errors.size, name
+    assert np.percentile(errors, 95) <= p95, f"{name}: 95th percentile {np.percentile(errors, 95):.2f} ms"
+    assert errors.max() <= worst, f"{name}: worst {errors.max():.2f} ms"
+
+
+@pytest.mark.parametrize("name", HOPS)
+def test_hop_contact_roles(name: str) -> None:
+    pairs, _, _ = _pairs(name)
+    for d, t in pairs:
+        if t.role == "set_end" or d.role == "set_end":
+            # The last landing of a bout: a pause either way; the report calls it set_end or, in the
+            # exercises with holds, by the pause's name.
+            assert d.contact_time_ms is None or d.contact_time_ms > 1000.0
+            continue
+        assert d.role == t.role, f"{name}: contact at {t.landing_s:.3f} s is {d.role!r}, truth {t.role!r}"
+
+
+@pytest.mark.parametrize("name", HOPS)
+def test_hop_set_count(name: str) -> None:
+    _, truth, report = _replay(name)
+    hop_sets = [s for s in report.sets if s.kind == "hops"]
+    true_sets = [s for s in truth.sets if s.kind in ("hops", "landings")]
+    assert len(hop_sets) == len(true_sets), f"{name}: {len(hop_sets)} sets, truth {len(true_sets)}"
+    for found, true in zip(hop_sets, true_sets, strict=True):
+        assert true.start_s - 0.5 <= found.start_s <= true.end_s
