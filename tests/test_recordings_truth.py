@@ -131,7 +131,25 @@ def test_hop_contact_roles(name: str) -> None:
 def test_hop_set_count(name: str) -> None:
     _, truth, report = _replay(name)
     hop_sets = [s for s in report.sets if s.kind == "hops"]
-    true_sets = [s for s in truth.sets if s.kind in ("hops", "landings")]
-    assert len(hop_sets) == len(true_sets), f"{name}: {len(hop_sets)} sets, truth {len(true_sets)}"
+    true_sets = [s for s in truth.sets if s.kind == "hops"]
+    assert len(hop_sets) == len(true_sets), f"{name}: {len(hop_sets)} hop sets, truth {len(true_sets)}"
     for found, true in zip(hop_sets, true_sets, strict=True):
         assert true.start_s - 0.5 <= found.start_s <= true.end_s
+    # Sets of landing holds appear where the athlete held landings, and nowhere else.
+    for found in (s for s in report.sets if s.kind == "landings"):
+        held = [t for t in truth.landings if found.start_s - 0.5 <= t.landing_s <= found.end_s + 0.5]
+        assert held, f"{name}: a set of holds from {found.start_s:.1f} s where truth has no hold"
+    if any(s.kind == "landings" for s in truth.sets):
+        assert any(s.kind == "landings" for s in report.sets), f"{name}: the set of holds is missing"
+
+
+@pytest.mark.parametrize("name", HOPS)
+def test_reactive_strength_only_for_reactive_contacts(name: str) -> None:
+    _, _, report = _replay(name)
+    for c in report.contacts:
+        if c.role in ("hold", "set_end", "platform", "leap_landing"):
+            assert c.rsi is None and c.flight_contact_ratio is None, (
+                f"{name}: {c.role} at {c.landing_s:.2f} s"
+            )
+        elif c.rsi is not None:
+            assert 0.05 < c.rsi < 5.0 and c.contact_time_ms is not None and c.contact_time_ms < 1000.0

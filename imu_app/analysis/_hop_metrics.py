@@ -141,6 +141,11 @@ def hop_report(
             role = {"drop_jump": "rebound", "leap_and_hop": "hop", "step_hop": "fast_hop"}.get(exercise or "")
         roles.append(role)
 
+    # A bout without a reactive contact (the landings of a hop and hold) is no set of hops: its contacts
+    # belong to no hop set, and the set list has no empty entries.
+    has_hops = [bool((reactive[b] & found.complete[b]).any()) for b in bouts]
+    set_index_of_bout = {i: k for k, i in enumerate(i for i, h in enumerate(has_hops) if h)}
+
     contacts = tuple(
         Contact(
             landing_s=float(found.landing_s[i]),
@@ -148,17 +153,19 @@ def hop_report(
             contact_time_ms=_opt(ct_ms[i]) if found.complete[i] else None,
             flight_time_ms=_opt(ft_ms[i]),
             jump_height_cm=_opt(height_cm[i]),
-            rsi=_opt(rsi[i]) if found.complete[i] else None,
-            flight_contact_ratio=_opt(ratio[i]) if found.complete[i] else None,
+            rsi=_opt(rsi[i]) if found.complete[i] and reactive[i] else None,
+            flight_contact_ratio=_opt(ratio[i]) if found.complete[i] and reactive[i] else None,
             kind="hop",
             complete=bool(found.complete[i]),
-            set_index=int(set_of[i]),
+            set_index=set_index_of_bout.get(int(set_of[i])),
             role=roles[i],
         )
         for i in range(n)
     )
     sets = []
     for i, b in enumerate(bouts):
+        if i not in set_index_of_bout:
+            continue
         idx = np.arange(b.start, b.stop)
         r = idx[reactive[idx] & found.complete[idx]]
         notes = []
@@ -166,7 +173,7 @@ def hop_report(
             notes.append("a gap in the data cut some contacts; their durations are left out")
         sets.append(
             SetSummary(
-                index=i,
+                index=set_index_of_bout[i],
                 kind="hops",
                 start_s=float(found.landing_s[b.start]),
                 end_s=float(np.nanmax(np.r_[found.takeoff_s[idx], found.landing_s[idx]])),
