@@ -50,3 +50,17 @@ def test_gyro_gravity_matches_the_quiet_samples_and_the_flexion_angle() -> None:
     integ = np.cumsum(rate[i0:i1]) / 416.0
     ang = o.angle_deg[i0:i1] - o.angle_deg[i0]
     assert np.max(np.abs(ang - (integ - integ[0]))) < 3.0
+
+
+def test_memory_order_of_the_input_does_not_matter():
+    from imu_app.sim import SensorParams, simulate
+
+    sim = simulate("eccentric_calf_raise", SensorParams(sample_rate_hz=416, mounting="random"), seed=1)
+    acc = np.ascontiguousarray(sim.data.acc_g)
+    gyr = np.ascontiguousarray(sim.data.gyr_dps)
+    for g in (None, gyr):
+        up_c = estimate_gravity(sim.data.t_s, acc, g)
+        up_f = estimate_gravity(
+            sim.data.t_s, np.asfortranarray(acc), None if g is None else np.asfortranarray(g)
+        )
+        np.testing.assert_allclose(up_f, up_c, atol=1e-12)

@@ -313,13 +313,15 @@ def _estimate(
     """:func:`estimate_orientation`; ``with_angle=False`` skips the flexion angle (for gravity alone)."""
     params = params or OrientationParams()
     t = np.asarray(t_s, dtype=np.float64)
-    acc = np.asarray(acc_g, dtype=np.float64)
+    # Row-major copies where needed: the block sums below reshape rows in place, which a column-major
+    # array (as a CSV reader returns) would silently turn into copies.
+    acc = np.ascontiguousarray(acc_g, dtype=np.float64)
     n = t.shape[0]
     if acc.shape != (n, 3):
         raise AnalysisError(f"acc_g must have shape ({n}, 3), got {acc.shape}")
     if n < 2:
         raise AnalysisError("orientation needs at least two samples")
-    gyr = None if gyr_dps is None else np.asarray(gyr_dps, dtype=np.float64)
+    gyr = None if gyr_dps is None else np.ascontiguousarray(gyr_dps, dtype=np.float64)
     if gyr is not None and gyr.shape != (n, 3):
         raise AnalysisError(f"gyr_dps must have shape ({n}, 3), got {gyr.shape}")
     # The period only sizes the blocks: the median of up to about 100 000 evenly spread sample intervals is
