@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from imu_app.analysis import AnalysisOptions, LandingParams, analyse, detect_landings
+from imu_app.analysis._contacts import contacts_from_data
 from imu_app.core import AnalysisError, ImuData
 from imu_app.recordings import load
 from imu_app.sim import SensorParams, read_truth, simulate
@@ -51,8 +52,33 @@ def test_every_hold_its_end_and_ending_are_found(failing_holds):
             assert f.hold_target_met == _met(t)
 
 
-def test_stabilisation_is_measured_against_the_sessions_sway(failing_holds):
+def test_holds_end_on_time_at_a_low_rate():
+    # At 52 Hz the other foot's spike is a sample wide or falls between samples; the weight shift onto
+    # both feet (tilt of gravity and its rate) times the end instead.
+    errors = []
+    for seed in range(20, 26):
+        sim = simulate(
+            "forward_hop_hold",
+            SensorParams(sample_rate_hz=52.0, mounting="random"),
+            seed=seed,
+            reps=4,
+            hold_failure=["other_foot"],
+        )
+        res = detect_landings(sim.data)
+        undecided = [w for w in res.warnings if "undecided" in w]
+        for f, t in _pairs(res.landings, sim.truth.landings):
+            assert f.ended_by == t.ended_by
+            errors.append(f.hold_s - (t.hold_end_s - t.landing_s))
+            if not any(f"{f.landing_s:.2f} s" in w for w in undecided):
+                assert f.hold_target_met == _met(t)
+    errors = np.abs(errors)
+    assert np.max(errors) < 0.1
+    assert np.mean(errors <= 0.05) >= 0.85
+
+
+def test_stabilisation_is_measured_against_the_holds_sway(failing_holds):
     res = detect_landings(failing_holds.data)
+    # The median of the holds' own sway (each hold is measured against its own).
     assert res.sway_reference_dps is not None and 1.0 < res.sway_reference_dps < 6.0
     errors = []
     for f, t in _pairs(res.landings, failing_holds.truth.landings):
@@ -61,9 +87,9 @@ def test_stabilisation_is_measured_against_the_sessions_sway(failing_holds):
             errors.append(f.stabilised_s - t.stabilised_s)
             assert f.window_s == LandingParams().window_s
             assert f.sway_gyr_rms_dps is not None and 0.5 < f.sway_gyr_rms_dps < 10.0
-    # The benchmark has the statistics (spread about 0.2 s); here: no gross failure, no large bias.
-    assert errors and np.max(np.abs(errors)) < 0.6
-    assert np.median(np.abs(errors)) < 0.3
+    # The benchmark has the statistics; here: most within 0.2 s of the truth, none off by a second.
+    assert errors and np.max(np.abs(errors)) < 1.0
+    assert np.median(np.abs(errors)) < 0.2
 
 
 @pytest.mark.parametrize("name", ["forward_hop_hold", "squat_drop", "leap_and_hop"])
@@ -108,6 +134,8 @@ def test_a_hold_cut_by_the_end_of_the_recording_ends_there(failing_holds):
     last = failing_holds.truth.landings[-1]
     stop = int(np.searchsorted(data.t_s - t0, last.landing_s + 2.0))
     cut = data.slice(0, stop)
+    # The contact detector reports the landing the recording ends on apart from its contacts.
+    assert contacts_from_data(cut).final_landing_s == pytest.approx(last.landing_s, abs=0.02)
     res = detect_landings(cut)
     final = res.landings[-1]
     assert final.landing_s == pytest.approx(last.landing_s, abs=0.02)

@@ -222,6 +222,25 @@ def test_landing_transient_decays_to_sway():
         assert 0.5 < rms[1] < 10.0
 
 
+def test_stabilisation_truth_is_against_the_sway_each_hold_realised():
+    # sigma in tau ln(A / sigma) is the RMS sway rate of the hold itself (what a recording shows), not the
+    # session's nominal level (which a few seconds of low-frequency sway miss by up to a quarter).
+    session, motion, _ = _build("forward_hop_hold", 6, {"reps": 5})
+    transients = {a.t0: a for a in motion.additives if a.kind == "transient" and a.channel == 3}
+    others = {a.t0: a for a in motion.additives if a.kind == "transient" and a.channel == 4}
+    off_nominal = []
+    for x in session.landings:
+        a3, a4 = transients[x.landing_s], others[x.landing_s]
+        amp_dps = np.degrees(np.hypot(a3.amp, a4.amp))
+        sigma_truth = amp_dps / np.exp((x.stabilised_s - x.landing_s) / a3.tau)
+        t = np.arange(x.landing_s + 0.3, x.hold_end_s, 0.001)
+        rate = np.degrees(np.diff(motion._sway(t, 0.005), axis=0)) / 0.001
+        sigma_hold = np.sqrt(np.mean(np.sum(rate**2, axis=1)))
+        assert sigma_truth == pytest.approx(sigma_hold, rel=0.01)
+        off_nominal.append(abs(sigma_hold / session.sway_single - 1.0))
+    assert max(off_nominal) > 0.05
+
+
 def test_calf_raise_lifts_the_ankle_and_tilts_the_shank():
     session, motion, leg = _build("eccentric_calf_raise", 2, {"reps": 2, "knee": "straight"})
     rep = session.reps[0]

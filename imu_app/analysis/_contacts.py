@@ -162,6 +162,9 @@ class HopContacts:
     landing_idx, takeoff_idx
         First sample on the ground after the landing / last sample on the ground before the take-off (-1
         when unknown).
+    final_landing_s
+        Touch-down of the final landing that the recording ends on (the foot still down at the last sample),
+        NaN if there is none. It is no contact, but an analysis of what follows a landing (a hold) needs it.
     """
 
     landing_s: np.ndarray
@@ -172,6 +175,7 @@ class HopContacts:
     landing_idx: np.ndarray
     takeoff_idx: np.ndarray
     params: ContactParams = field(default_factory=ContactParams)
+    final_landing_s: float = float("nan")
 
     def __len__(self) -> int:
         return int(self.landing_s.shape[0])
@@ -543,7 +547,9 @@ def detect_hop_contacts(
 
     land_all = np.r_[landing_s[use], resumed_landing]
     order = np.argsort(land_all, kind="stable")
+    final = landing_seen & ~has_to & ~cut_by_gap
     return HopContacts(
+        final_landing_s=float(landing_s[final][-1]) if final.any() else float("nan"),
         landing_s=land_all[order],
         takeoff_s=np.r_[c_takeoff[use], takeoff_s[resumed]][order],
         flight_before_ms=np.r_[flight_ms[use], np.full(resumed_landing.size, np.nan)][order],

@@ -197,6 +197,9 @@ class ContactAnalysis:
     contacts: tuple[Contact, ...]
     sets: tuple[SetSummary, ...]
     parameters: dict[str, object]
+    #: The detector's own result for hop exercises (``None`` for strides), so that the landing-hold
+    #: analysis builds on the same contacts instead of detecting them again.
+    hop_contacts: HopContacts | None = None
 
 
 #: Exercises whose contacts are strides (stance phases), not hops.
@@ -220,4 +223,5 @@ def analyse_contacts(data: ImuData, exercise: str | None = None) -> ContactAnaly
         contacts,
         sets,
         {"contacts": {**asdict(found.params), "max_lookahead_s": MAX_LOOKAHEAD_S}, "hop_metrics": asdict(mp)},
+        hop_contacts=found,
     )

@@ -88,7 +88,7 @@ def analyse(
         if target is None:
             target = HOLD_TARGETS_S.get(exercise or "", 5.0)
         lp = LandingParams(hold_target_s=target)
-        found = detect_landings(data, lp)
+        found = detect_landings(data, lp, contacts=contact_analysis.hop_contacts)
         landings, landing_sets = found.landings, found.sets
         warnings.extend(found.warnings)
         parameters.update(

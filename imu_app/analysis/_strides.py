@@ -51,8 +51,12 @@ class StrideParams:
     impact_min_g_per_s
         The jerk of an impact: the arrest of the foot builds 1.5-10 g within 5-20 ms (a bone-mounted tibial
         accelerometer read resultant peaks of 2.7-3.7 g in walking, up to 10.6 g in running, Lafortune
-        1991), at least 150 g/s, while the smooth accelerations of swing change at 10-40 g/s. Where no sample
-        step of the specific force is this steep, the zero crossing stands for the initial contact.
+        1991), well above 100 g/s, while the smooth accelerations of swing change at 10-40 g/s. Where no
+        sample step of the specific force is this steep, the zero crossing stands for the initial contact.
+    impact_rise_frac
+        The impact's onset is the first sample step reaching this fraction of the steepest one in the window.
+        The jerk of the arrest rises from swing level to its peak within 5-20 ms: half the peak is reached
+        at its start, above the 10-40 g/s of swing, and within one sample of it at 104 Hz.
     """
 
     swing_min_dps: float = 100.0

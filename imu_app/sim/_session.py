@@ -23,6 +23,7 @@ doi:10.1016/0021-9290(89)90224-8
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 
@@ -103,6 +104,8 @@ class Session:
         self._pending_landing: float | None = None
         self._pending_role: str | None = None
         self._open_hold: dict | None = None
+        #: (index into ``landings``, transient amplitude deg/s, time constant s, end of absorption s)
+        self._transients: list[tuple[int, float, float, float]] = []
         self._set_start: float | None = None
         self.ground_m = 0.0
 
@@ -378,9 +381,14 @@ class Session:
         self.env.hold(t0)
         self.env.to(t0 + 0.05, self.sway_single)
         self.single = True
-        sigma = self.sway_single
-        stabilised = t0 + tau * math.log(max(amp / sigma, 1.0))
-        self._open_hold = {"landing_s": t0, "stabilised_s": stabilised, "hold_target_s": hold_target_s}
+        # Provisional: against the nominal sway; ``motion()`` replaces it with the sway this hold realised.
+        stabilised = t0 + tau * math.log(max(amp / self.sway_single, 1.0))
+        self._open_hold = {
+            "landing_s": t0,
+            "stabilised_s": stabilised,
+            "hold_target_s": hold_target_s,
+            "transient": (amp, tau, t1),
+        }
         self.t = t1
         self._sync()
 
@@ -396,6 +404,7 @@ class Session:
                     ended_by=ended_by,
                 )
             )
+            self._transients.append((len(self.landings) - 1, *h["transient"]))
             self._open_hold = None
 
     def other_foot_down(self) -> None:
@@ -550,7 +559,13 @@ class Session:
             self.zb.hold(t_ic + heel_off * stance_n)
             self.x.to(t_to_next, self.x.p + (1.0 - flat_roll) * roll_m, v_to * speed_mps, 0.0)
             self.zb.to(t_to_next, z0 + (0.07 if running else 0.05), 0.4, 0.0)
-            self.th.to(t_to_next, th_to, w_to, 0.0)
+            # The fastest forward rotation of stance falls at toe-off. A quintic segment whose mean rate
+            # exceeds the mean of its end rates bulges above both, peaking up to 40 ms before toe-off; in
+            # short stances (below about 220 ms) the angle still to go needs that, so toe-off takes the rate
+            # that covers it (the cubic-smoothstep profile, which rises monotonically).
+            span = (1.0 - 0.45) * stance_n
+            w_to_n = max(w_to, 2.0 * (th_to - th_mid) / span - w_mid)
+            self.th.to(t_to_next, th_to, w_to_n, 0.0)
             self.t = t_to_next
             self._sync()
             self.contacts.append(TruthContact(landing_s=t_ic, takeoff_s=t_to_next, kind="stride"))
@@ -636,7 +651,7 @@ class Session:
             sway.append(
                 Sway(channel=ch, freq_hz=freq, amp_rad=rate_amp / w, phase=rng.uniform(0, 2 * np.pi, k))
             )
-        return Motion(
+        motion = Motion(
             duration_s=self.t,
             tracks={
                 0: [self.x],
@@ -652,3 +667,26 @@ class Session:
             additives=list(self.additives),
             body_z=self.zb,
         )
+        self._stabilisation_against_realised_sway(motion)
+        return motion
+
+    def _stabilisation_against_realised_sway(self, motion: Motion) -> None:
+        """Truth of stabilisation against the sway each hold actually realised.
+
+        The sway is a sum of a few sinusoids down to 0.1 Hz, so over a hold of a few seconds its RMS differs
+        from the nominal level ``sway_single`` by up to a quarter. The nominal level is a property of the
+        generator that no analysis of the recording can recover; the sway of the hold itself is measurable.
+        ``sigma`` is therefore the RMS sway angular rate (magnitude over the three axes, transient excluded)
+        from the end of the landing's absorption to the end of the hold, and the landing is stabilised when
+        the transient's envelope ``A exp(-(t - landing)/tau)`` falls to it.
+        """
+        step = 0.005
+        for index, amp, tau, t_settled in self._transients:
+            x = self.landings[index]
+            if x.hold_end_s - t_settled < 0.2:
+                continue
+            t = np.arange(t_settled, x.hold_end_s, step)
+            rate = np.gradient(motion._sway(t, step), step, axis=0) / DEG
+            sigma = math.sqrt(float(np.mean(np.sum(rate * rate, axis=1))))
+            stabilised = x.landing_s + tau * math.log(max(amp / sigma, 1.0))
+            self.landings[index] = dataclasses.replace(x, stabilised_s=stabilised)

@@ -75,7 +75,9 @@ class TruthLanding:
         Touch-down.
     stabilised_s
         First instant after which the landing transient's envelope ``A exp(-(t - landing)/tau)`` stays below
-        the steady sway RMS ``sigma``: ``landing_s + tau ln(A / sigma)``.
+        the steady sway RMS ``sigma``: ``landing_s + tau ln(A / sigma)``. ``sigma`` is the RMS sway angular
+        rate this hold realised (from the end of the landing's absorption to the end of the hold), which
+        the recording shows, not the session's nominal sway level, which it does not.
     hold_end_s
         When the hold ends (other foot down, a hop's takeoff, a stumble's onset, or the last sample).
     hold_target_s
