@@ -2,7 +2,8 @@
 
 Run: ``.venv/bin/python benchmarks/bench_analysis_speed.py``; writes ``benchmarks/results/analysis_speed.md``.
 Reports the median of repeated runs for ``analyse`` (all analyses), the contact detector alone, and
-``estimate_gravity`` with and without the gyroscope (used by the landing and calf-raise analyses).
+``estimate_gravity`` with and without the gyroscope (used by the landing and calf-raise analyses); then
+``analyse`` on an hour of each kind of exercise, since the exercise decides which analyses run.
 """
 
 from __future__ import annotations
@@ -18,6 +19,14 @@ from imu_app.core import ImuData, RecordingMeta
 from imu_app.sim import SensorParams, simulate
 
 OUT = Path(__file__).resolve().parent / "results" / "analysis_speed.md"
+PER_EXERCISE = (
+    "pogo_hops",
+    "forward_hop_hold",
+    "squat_drop",
+    "eccentric_calf_raise",
+    "single_leg_calf_raise",
+    "running",
+)
 
 
 def tiled(base: ImuData, minutes: float) -> ImuData:
@@ -57,6 +66,25 @@ def main() -> None:
         t_g = median_time(lambda d=data: estimate_gravity(d.t_s, d.acc_g, d.gyr_dps), rep)
         t_a = median_time(lambda d=data: estimate_gravity(d.t_s, d.acc_g), rep)
         lines.append(f"| {minutes} min | {len(data)} | {t_all:.3f} | {t_c:.3f} | {t_g:.3f} | {t_a:.3f} |")
+        print(lines[-1])
+    lines += [
+        "",
+        "## All analyses together, per exercise (60 min at 1 kHz with gyro, tiled; median of 3)",
+        "",
+        "The exercise decides which analyses run (contacts always; landing holds for hold exercises; calf",
+        "raises for calf exercises and for recordings of unknown exercise without hop contacts).",
+        "",
+        "| exercise | samples | analyse() s | events found |",
+        "|---|---|---|---|",
+    ]
+    for exercise in PER_EXERCISE:
+        base = simulate(exercise, SensorParams(sample_rate_hz=1000, mounting="random"), seed=5).data
+        data = tiled(base, 60)
+        opts = AnalysisOptions(exercise=exercise)
+        t_all = median_time(lambda d=data, o=opts: analyse(d, o), 3)
+        r = analyse(data, opts)
+        events = len(r.contacts) + len(r.landings) + len(r.calf_raises.reps)
+        lines.append(f"| {exercise} | {len(data)} | {t_all:.3f} | {events} |")
         print(lines[-1])
     text = "\n".join(lines)
     OUT.write_text(text + "\n", encoding="utf-8")

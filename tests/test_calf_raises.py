@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pytest
@@ -201,3 +202,73 @@ def test_bad_parameters_are_rejected():
         CalfRaiseParams(partial_fraction=1.5)
     with pytest.raises(AnalysisError):
         CalfRaiseParams(target_tempo_s=(1.0, 2.0))
+
+
+def test_matched_fit_residuals_equal_least_squares():
+    from imu_app.analysis._calf_raises import _U, _candidates, _rss, _templates
+
+    rng = np.random.default_rng(3)
+    onset, factor = _candidates(np.linspace(-0.2, 0.2, 3), np.array([0.8, 1.0, 1.25]))
+    acc_b, _ = _templates(onset, factor, (0, 1))
+    y = rng.normal(size=(4, _U.size))
+    w = (rng.random((4, _U.size)) > 0.2).astype(float)
+    rss, coef = _rss(w, y, acc_b)
+    for t in range(4):
+        for c in range(acc_b.shape[0]):
+            sw = np.sqrt(w[t])
+            x, *_ = np.linalg.lstsq(acc_b[c] * sw[:, None], y[t] * sw, rcond=None)
+            assert coef[t, c] == pytest.approx(x, rel=1e-6, abs=1e-8)
+            assert rss[t, c] == pytest.approx(np.sum(w[t] * (acc_b[c] @ x - y[t]) ** 2), rel=1e-6, abs=1e-9)
+
+
+def test_slow_lowerings_do_not_make_extra_rises():
+    # A 5-s lowering's high-passed velocity has positive lobes of its own; they must not count as rises
+    # nor cut the lowering short.
+    sim = simulate(
+        "eccentric_calf_raise",
+        SensorParams(sample_rate_hz=104, mounting="random"),
+        seed=1001,
+        n_sets=1,
+        reps=6,
+        knee="bent",
+        tempo=(1.0, 1.0, 5.0, 2.0),
+    )
+    res = detect_calf_raises(sim.data)
+    truth = sim.truth.calf_raises
+    assert res.calf_raises.count == len(truth)
+    found = [_nearest(res.calf_raises.reps, t.top_s) for t in truth]
+    assert all(abs(f.start_s - t.start_s) < 0.1 for f, t in zip(found, truth, strict=True))
+
+
+def test_column_order_of_the_arrays_does_not_matter():
+    sim = simulate("single_leg_calf_raise", SensorParams(sample_rate_hz=104), seed=2, n_sets=1, reps=5)
+    d = sim.data
+    fortran = dataclasses.replace(d, acc_g=np.asfortranarray(d.acc_g), gyr_dps=np.asfortranarray(d.gyr_dps))
+    assert detect_calf_raises(fortran).calf_raises == detect_calf_raises(d).calf_raises
+
+
+@pytest.mark.parametrize("name", ["eccentric_calf_raise", "single_leg_calf_raise"])
+def test_every_phase_of_every_rep_lasts_zero_seconds_or_more(name):
+    reps = analyse(load(RECORDINGS / f"{name}.csv")).calf_raises.reps
+    assert reps
+    for r in reps:
+        durations = (r.concentric_s, r.top_hold_s, r.eccentric_s, r.bottom_pause_s)
+        assert min(durations) >= 0.0, r
+        assert r.start_s <= r.top_s <= r.lower_s <= r.bottom_s <= r.end_s, r
+
+
+def test_a_rise_after_a_partial_reps_pause_ends_the_previous_pause():
+    # The partial rep's rise follows the previous rep's lowering after a short pause: that pause ends
+    # where the partial rep starts, not at the next full rep.
+    sim = simulate(
+        "single_leg_calf_raise",
+        SensorParams(sample_rate_hz=208, mounting="random"),
+        seed=11,
+        n_sets=1,
+        reps=8,
+        knee="straight",
+        partial_reps=2,
+    )
+    reps = detect_calf_raises(sim.data).calf_raises.reps
+    for before, after in itertools.pairwise(reps):
+        assert before.end_s <= after.start_s + 0.05

@@ -6,10 +6,9 @@ import logging
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import least_squares
 from scipy.signal import butter, sosfiltfilt
 
-from imu_app.analysis._orientation import Orientation, estimate_orientation, moving_mean, segment_bounds
+from imu_app.analysis._orientation import Orientation, estimate_gravity, moving_mean, segment_bounds
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S, group_bouts, metric_stats
 from imu_app.analysis.report import CalfRaiseRep, CalfRaises, SetSummary
 from imu_app.core import STANDARD_GRAVITY_M_S2, AnalysisError, ImuData
@@ -26,12 +25,11 @@ class CalfRaiseParams:
     Attributes
     ----------
     work_rate_hz
-        Rate at which the signals are analysed. The fastest transition of a calf raise (a quick rise of
-        about 0.3 s) still spans 30 samples at 100 Hz, and every time is fitted, not read off a sample, so
-        nothing is lost against the sensor's own rate while an hour of data stays small.
-    smooth_s
-        Width of the centred moving mean applied before decimation (anti-alias filter and noise
-        reduction). 50 ms is a sixth of the fastest rise.
+        Rate at which the signals are analysed: the samples are averaged over blocks of
+        ``floor(fs / work_rate_hz)`` (the anti-alias filter), so 52-104 Hz data are analysed at their own
+        rate and 1 kHz data at 100 Hz. The fastest transition of a calf raise (a quick rise of about 0.3 s)
+        still spans 30 samples at 100 Hz, a 10-ms block passes it practically untouched, and every time is
+        fitted, not read off a sample; the cost after the averaging no longer depends on the sensor's rate.
     highpass_hz
         Cut-off of the zero-phase high-pass that keeps the integrated vertical acceleration (the velocity,
         used to *find* rises and lowerings, never to time them) from drifting. A rise (0.3-2 s) passes
@@ -45,23 +43,29 @@ class CalfRaiseParams:
         Rises smaller than this fraction of the recording's typical full rise (90th percentile of the rises)
         are not reps; partial reps rise a sixth of the range or more.
     partial_fraction
-        A rep whose rise is below this fraction of the set's full rise is partial (listed, not counted).
-        40 % of the range is the usual "at least half-way up" coaching cue with room for error; the rise of
-        the ankle grows a little faster than the plantarflexion angle near the bottom, so the rise fraction
-        errs on the side of counting.
+        A rep whose range is below this fraction of the set's full range (75th percentile) is partial
+        (listed, not counted). 40 % of the range is the usual "at least half-way up" coaching cue with room
+        for error. The range is the plantarflexion angle (as in the reps' ``range_deg``) that lifts the
+        ankle by the smaller of the velocity lobe's and the fitted acceleration's rise: a lobe can merge
+        with a posture change after the set's last rep, a fit rarely reads high. It is compared as an
+        angle, not as a height, because the ankle rises on a circle, faster near the bottom than near the
+        top: a third of the angle lifts it by 40 % of the full height, which a height fraction would count.
     max_transition_s
         Longest rise or lowering accepted (a 10-second eccentric is already twice the slowest prescription).
     max_rise_s
-        Longest rise accepted. Rises are prescribed at about 1 s and done in 0.3-2 s; a slower "rise" is the
-        integrated acceleration drifting while the athlete stands.
+        Longest rise accepted. Rises are prescribed at about 1 s and done in 0.3-2 s; a fitted "rise" that
+        stretches longer is a slow positive lobe of the high-passed velocity inside a slow lowering, not a
+        rise.
     max_pause_s
         Longest bottom pause: a rep whose pause is not ended by a movement within this time ends here. It
         bounds the look-ahead of a live analysis.
     posture_deg
         A change of the shank's angle at least this large between the bottom and the next rise (bending or
         straightening the knee, shifting the stance) ends the pause when it starts. Changes of stance tilt
-        the shank by several degrees, while the angle's level over the 0.2-s plateaus either side wanders
-        by a fraction of a degree with sway.
+        the shank by several degrees, while the angle's level over the 0.15-s plateaus either side wanders
+        by a fraction of a degree with sway. Only bends of at least half ``knee_split_deg`` (more than any
+        lowering turns the shank, at most 8 deg) also cut the lowering's and the next rise's fitting
+        windows.
     posture_s
         Durations a knee bend or straightening takes (s); slower changes of the shank's angle are the
         stance drifting with sway and do not end the pause.
@@ -88,13 +92,12 @@ class CalfRaiseParams:
     """
 
     work_rate_hz: float = 100.0
-    smooth_s: float = 0.05
     highpass_hz: float = 0.1
     min_rise_m: float = 0.008
     noise_fraction: float = 0.12
     partial_fraction: float = 0.4
     max_transition_s: float = 10.0
-    max_rise_s: float = 3.0
+    max_rise_s: float = 2.2
     max_pause_s: float = 8.0
     posture_deg: float = 1.5
     posture_s: tuple[float, float] = (0.2, 1.5)
@@ -106,8 +109,8 @@ class CalfRaiseParams:
     tempo_tolerance_s: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.work_rate_hz <= 0 or self.smooth_s < 0 or self.highpass_hz <= 0:
-            raise AnalysisError("calf raises: work_rate_hz and highpass_hz must be positive, smooth_s >= 0")
+        if self.work_rate_hz <= 0 or self.highpass_hz <= 0:
+            raise AnalysisError("calf raises: work_rate_hz and highpass_hz must be positive")
         if not 0.0 < self.partial_fraction < 1.0:
             raise AnalysisError("calf raises: partial_fraction must lie between 0 and 1")
         if len(self.target_tempo_s) != 4 or min(self.target_tempo_s) < 0:
@@ -157,51 +160,136 @@ class _Signals:
     t: np.ndarray  # s
     acc_v: np.ndarray  # vertical acceleration, m/s^2, its median removed
     vel: np.ndarray  # high-passed vertical velocity, m/s (finding reps only)
-    tilt: np.ndarray | None  # shank angle about the flexion axis, deg (None without gyroscope)
+    tilt: np.ndarray | None  # shank angle, deg: about the flexion axis (gyroscope) or of gravity (without)
+    gyro: bool
+    tilt_sum: np.ndarray | None = None  # running sum of ``tilt`` (leading 0), for means over any stretch
+    acc_noise: float = 0.0  # white noise of ``acc_v`` per sample, m/s^2
 
 
-def _signals(
-    data: ImuData, up: np.ndarray, angle: np.ndarray | None, params: CalfRaiseParams
-) -> list[_Signals]:
-    """Vertical acceleration, high-passed vertical position and shank angle of each gap-free stretch.
+def _block_mean(x: np.ndarray, k: int) -> np.ndarray:
+    """Means of ``x`` along axis 0 over consecutive blocks of ``k`` samples (the last one may be shorter)."""
+    # C order: estimate_gravity writes its result through reshaped views, which a Fortran-ordered input
+    # (a column slice of a loaded table) would silently turn into copies.
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    if k == 1:
+        return x
+    m = x.shape[0]
+    full = m // k
+    out = np.einsum("bk...->b...", x[: full * k].reshape(full, k, *x.shape[1:])) / k
+    if full * k < m:
+        out = np.concatenate([out, x[full * k :].mean(axis=0, keepdims=True)])
+    return out
 
-    The vertical acceleration is ``(|f| - 1 g)``: the magnitude of the specific force exceeds 1 g by the
-    vertical acceleration plus half the square of the horizontal one (in g), and in a calf raise the latter
-    term is below 1e-3 of the former. It needs no orientation, so it is the same for every mounting.
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+
+
+def _gyro_tilt(t: np.ndarray, rate_dps: np.ndarray) -> np.ndarray:
+    """The shank's angle about the flexion axis (deg): the integrated angular rate, its bias removed.
+
+    The rate's mean over a stretch is its bias (0.5 deg/s is typical uncalibrated, 2.5 deg over a 5-s
+    lowering) plus the net rotation divided by the duration, which is nil for reps that start and end at
+    the same angle; what is left (a slow drift) is absorbed by the drift term of every fit of the angle.
+    Unlike an attitude referenced to gravity through a low-pass, it has no lag: the angle turns exactly
+    when the shank does.
+    """
+    rate = rate_dps - float(np.mean(rate_dps))
+    return np.concatenate([[0.0], np.cumsum(0.5 * (rate[1:] + rate[:-1]) * np.diff(t))])
+
+
+def _gravity_tilt(up: np.ndarray) -> np.ndarray:
+    """Angle (deg) of the up direction away from its median, along the direction it moves most.
+
+    Without a gyroscope this is the shank's tilt: a knee bend or the tilt of a rise turns the sensor, and
+    with it gravity in the sensor frame, mostly in one plane (the sagittal one). The sign is arbitrary;
+    every use of the angle fits its own amplitude.
+    """
+    ref = _unit(np.median(up, axis=0))
+    perp = up - (up @ ref)[:, None] * ref
+    _, vecs = np.linalg.eigh(perp.T @ perp)
+    return np.degrees(np.arcsin(np.clip(perp @ vecs[:, -1], -1.0, 1.0)))
+
+
+def _signals(data: ImuData, orientation: Orientation | None, params: CalfRaiseParams) -> list[_Signals]:
+    """Vertical acceleration, high-passed vertical velocity and shank angle of each gap-free stretch, at
+    the work rate.
+
+    The samples are first averaged over blocks of ``fs / work_rate_hz`` (the anti-alias filter; a 20 ms
+    block passes a 0.3-s transition practically untouched), so everything after costs the same whatever
+    the sensor's rate. The vertical acceleration is ``(|f| - 1 g)``: the magnitude of the specific force
+    exceeds 1 g by the vertical acceleration plus half the square of the horizontal one (in g), and in a
+    calf raise the latter term is below 1e-3 of the former. It needs no orientation, so it is the same for
+    every mounting.
     """
     fs = data.sample_rate_hz
-    step = max(1, round(fs / params.work_rate_hz))
-    work_hz = fs / step
-    smooth = max(step, round(params.smooth_s * fs))
-    lp_width = max(1, round(1.0 * work_hz))
-    sos = butter(2, params.highpass_hz, btype="highpass", fs=work_hz, output="sos")
+    k = max(1, int(fs / params.work_rate_hz))
     pieces = []
     for a, b in segment_bounds(len(data), data.gaps):
-        idx = np.arange(0, b - a, step)
-        if idx.size < 4 * work_hz:  # under 4 s: no room for a rep and its plateaus
+        if data.t_s[b - 1] - data.t_s[a] < 4.0:  # no room for a rep and its plateaus
             continue
-        acc = moving_mean(data.acc_g[a:b], smooth)[idx]
+        t = _block_mean(data.t_s[a:b], k) - data.t_s[0]
+        acc = _block_mean(data.acc_g[a:b], k)
+        gyr = None if data.gyr_dps is None else _block_mean(data.gyr_dps[a:b], k)
+        # The attitude changes far slower than the work rate, so it is estimated on the averaged samples:
+        # the same result at a fraction of the cost of every sample.
+        up = (
+            _unit(_block_mean(orientation.up[a:b], k))
+            if orientation is not None
+            else estimate_gravity(t, acc)
+        )
+        axis = None
+        if gyr is not None:
+            # The flexion axis: the principal axis of the angular rate, as in estimate_orientation.
+            axis = orientation.axis if orientation is not None and orientation.axis is not None else None
+            if axis is None:
+                axis = np.linalg.eigh(gyr.T @ gyr)[1][:, -1]
+        angle = None
+        if gyr is not None and axis is not None:
+            angle = _gyro_tilt(t, gyr @ axis)
+        if angle is None:
+            # Without a gyroscope the shank's angle is that of gravity in the sensor frame, from the
+            # specific force averaged over a tenth of a second (the rise's own acceleration tilts it by
+            # less than a degree for all but the fastest rises).
+            work_hz = 1.0 / float(np.median(np.diff(t[: min(t.size, 2000)])))
+            angle = _gravity_tilt(_unit(moving_mean(acc, max(1, round(0.1 * work_hz)))))
+        lp_width = max(1, round(len(t) / max(t[-1] - t[0], 1e-9)))
         slow = moving_mean(moving_mean(acc, lp_width), lp_width)
-        pieces.append((a, b, idx, acc, slow, up[a:b][idx]))
+        pieces.append((t, acc, slow, up, angle))
     if not pieces:
         return []
-    bias = _acc_bias_g(np.concatenate([p[4] for p in pieces]))
+    # The slow force changes over a second: every tenth sample is as good as all of them.
+    bias = _acc_bias_g(np.concatenate([p[2][::10] for p in pieces]))
     out = []
-    for a, b, idx, acc, _, seg_up in pieces:
-        t = data.t_s[a:b][idx] - data.t_s[0]
+    for t, acc, _, up, angle in pieces:
+        work_hz = (len(t) - 1) / max(t[-1] - t[0], 1e-9)
+        sos = butter(2, params.highpass_hz, btype="highpass", fs=work_hz, output="sos")
         # |f| = sqrt((1 + a_v)^2 + a_h^2) in g, so a_v = |f| - 1 - a_h^2 / 2 to second order. The magnitude
         # does not depend on the attitude estimate; only the small horizontal correction does.
         f = acc - bias
         mag = np.linalg.norm(f, axis=1)
-        along = np.einsum("ij,ij->i", f, seg_up)
+        along = np.einsum("ij,ij->i", f, up)
         horiz2 = np.maximum(mag * mag - along * along, 0.0)
         acc_v = (mag - 1.0 - 0.5 * horiz2) * STANDARD_GRAVITY_M_S2
         acc_v -= np.median(acc_v)
         dt = np.diff(t)
         vel = np.concatenate([[0.0], np.cumsum(0.5 * (acc_v[1:] + acc_v[:-1]) * dt)])
         vel = sosfiltfilt(sos, vel)
-        tilt = None if angle is None else moving_mean(angle[a:b], smooth)[idx]
-        out.append(_Signals(t=t, acc_v=acc_v, vel=vel, tilt=tilt))
+        tilt_sum = None if angle is None else np.concatenate([[0.0], np.cumsum(angle)])
+        # White noise of the vertical acceleration per work-rate sample, from successive differences
+        # (every fifth pair is as good a sample of it as all of them).
+        noise = float(np.median(np.abs(np.diff(acc_v)[::5]))) / (0.6745 * np.sqrt(2.0))
+        out.append(
+            _Signals(
+                t=t,
+                acc_v=acc_v,
+                vel=vel,
+                tilt=angle,
+                gyro=data.gyr_dps is not None,
+                tilt_sum=tilt_sum,
+                acc_noise=noise,
+            )
+        )
     return out
 
 
@@ -224,6 +312,547 @@ def _acc_bias_g(slow_acc_g: np.ndarray) -> np.ndarray:
     return np.linalg.solve(up.T @ up + ridge * np.eye(3), up.T @ y)
 
 
+def _mj_d(tau: np.ndarray) -> np.ndarray:
+    """First derivative of :func:`_mj` with respect to normalised time (0 outside the movement)."""
+    inside = (tau > 0.0) & (tau < 1.0)
+    x = np.where(inside, tau, 0.0)
+    return np.where(inside, 30.0 * x * x * (1.0 - x) ** 2, 0.0)
+
+
+# ------------------------------------------------------------------------------------------ timing
+#: Window of a transition in its own normalised time (0 = onset, 1 = end of the first guess): half a
+#: transition either side shows the plateaus that fix the range, sampled every 5 % of the duration. It is
+#: symmetric about 0.5, so a lowering seen backwards in time is a rise.
+_U = np.linspace(-0.5, 1.5, 41)
+#: Three grids of (shift of the transition's centre, duration factor), each seven by seven and centred on
+#: the previous best: centres within 40 % of the duration and durations within a factor of two, then 3 %
+#: and 7 %, then 0.8 % and 2 % steps. The last is 40 ms for a 5-s lowering, 3 ms for a 0.3-s rise.
+_GRIDS = (
+    (np.linspace(-0.4, 0.4, 7), np.geomspace(0.5, 2.0, 7)),
+    (np.linspace(-0.09, 0.09, 7), np.geomspace(1 / 1.22, 1.22, 7)),
+    (np.linspace(-0.025, 0.025, 7), np.geomspace(1 / 1.06, 1.06, 7)),
+)
+#: Shape families tried on each grid: the full-range ones first (a coarse grid cannot yet tell a partial
+#: rep's shape), then all, then each transition's own.
+_GRID_FAMILIES = ((0, 1), (0, 1, 2, 3), None)
+_GAMMA_FLAT = float(np.arctan2(0.08, 0.13))
+#: Shapes of a rise's vertical acceleration: (angle of the foot's lever at the start, plantarflexion), rad.
+#: A full raise from the flat foot (30-40 deg), one from below the step (the heel 10-18 deg lower, 45 deg
+#: in all) and partial reps of either. The shape of the acceleration changes with them because the ankle
+#: rises on a circle, half as fast near the top as near the bottom for the same angular speed.
+_FAMILIES = (
+    (_GAMMA_FLAT, np.radians(33.0)),
+    (_GAMMA_FLAT - np.radians(14.0), np.radians(45.0)),
+    (_GAMMA_FLAT, np.radians(10.0)),
+    (_GAMMA_FLAT - np.radians(14.0), np.radians(12.0)),
+)
+
+
+def _rise_shape(v: np.ndarray, family: int) -> np.ndarray:
+    """Vertical acceleration (per unit lever, normalised time) of a minimum-jerk rise of the foot angle:
+    ``cos(gamma) gamma'' - sin(gamma) gamma'^2`` with ``gamma = gamma_a + D mj(v)``."""
+    g_a, span = _FAMILIES[family]
+    p = _mj(v)
+    gam = g_a + span * p
+    return np.cos(gam) * span * _mj_dd(v) - np.sin(gam) * span * span * _mj_d(v) ** 2
+
+
+def _candidates(shift: np.ndarray, rho: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Onset (in units of the guessed duration, from the guessed onset) and duration factor of every
+    candidate, centre shift major."""
+    cc, rr = np.meshgrid(shift, rho, indexing="ij")
+    return (0.5 + cc - 0.5 * rr).ravel(), rr.ravel()
+
+
+def _templates(
+    onset: np.ndarray, rho: np.ndarray, families: tuple[int, ...]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bases of the vertical acceleration and of the shank angle for every candidate, on the window
+    ``_U``: shapes (families x candidates, samples, 3) and (candidates, samples, 3).
+
+    Acceleration: an offset and a step shaped like the transition (the accelerometer's bias, whose
+    projection on gravity changes as the shank tilts) and the rise's own acceleration on the ankle's
+    circle. Angle: offset, a linear drift (gyroscope drift and slow sway over the window) and the step.
+    """
+    v = (_U[None, :] - onset[:, None]) / rho[:, None]
+    p = _mj(v)
+    one = np.ones_like(v)
+    acc = np.concatenate([np.stack([one, p, _rise_shape(v, f)], axis=-1) for f in families])
+    tilt = np.stack([one, np.broadcast_to(_U, v.shape), p], axis=-1)
+    return acc, tilt
+
+
+def _window(
+    t: np.ndarray, y_int: np.ndarray, s0: np.ndarray, d0: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Times and box means of a signal (given as its running integral ``y_int``) on each transition's
+    window: the box spans one window step, so slow transitions are averaged as much as they allow."""
+    tq = s0[:, None] + d0[:, None] * _U[None, :]
+    h = np.maximum(d0 * (_U[1] - _U[0]), 1e-6)[:, None]
+    hi = np.interp(tq + 0.5 * h, t, y_int)
+    lo = np.interp(tq - 0.5 * h, t, y_int)
+    return tq, (hi - lo) / h
+
+
+def _rss(w: np.ndarray, y: np.ndarray, basis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted residual sums of squares (transitions x candidates) and coefficients of the linear
+    least-squares fit of ``y`` (transitions x samples) on every candidate's ``basis`` (candidates x samples
+    x 3, the first column a constant).
+
+    The normal equations of all transitions and candidates come from two matrix products (their six
+    distinct entries) and are solved by the adjugate (Cramer's rule): a few elementwise products instead
+    of a LAPACK call for each of some 10^5 tiny systems.
+    """
+    n_c = basis.shape[0]
+    b1, b2 = basis[:, :, 1].T, basis[:, :, 2].T  # samples x candidates
+    # einsum, not matmul: these products are thin (tens of samples), where a multithreaded BLAS gains
+    # nothing and stalls when the cores are busy.
+    prods = np.einsum("tm,mk->tk", w, np.concatenate([b1, b2, b1 * b1, b1 * b2, b2 * b2], axis=1))
+    a01, a02, a11, a12, a22 = (prods[:, k * n_c : (k + 1) * n_c] for k in range(5))
+    a00 = np.broadcast_to(w.sum(axis=1)[:, None], a01.shape)
+    wy = w * y
+    r12 = np.einsum("tm,mk->tk", wy, np.concatenate([b1, b2], axis=1))
+    r0 = wy.sum(axis=1)[:, None]
+    r1, r2 = r12[:, :n_c], r12[:, n_c:]
+    # A tiny ridge keeps windows that see only part of a transition solvable.
+    ridge = 1e-9 * (a00 + a11 + a22) / 3.0 + 1e-12
+    a00, a11, a22 = a00 + ridge, a11 + ridge, a22 + ridge
+    c00 = a11 * a22 - a12 * a12
+    c01 = a02 * a12 - a01 * a22
+    c02 = a01 * a12 - a02 * a11
+    c11 = a00 * a22 - a02 * a02
+    c12 = a01 * a02 - a00 * a12
+    c22 = a00 * a11 - a01 * a01
+    det = a00 * c00 + a01 * c01 + a02 * c02
+    # A candidate whose shape barely reaches into the samples its window keeps has (nearly) collinear
+    # columns: its residual would be rounding noise, so it is no candidate.
+    singular = det <= 1e-8 * a00 * a11 * a22
+    det = np.where(singular, 1.0, det)
+    coef = np.empty((*a01.shape, 3))
+    coef[..., 0] = (c00 * r0 + c01 * r1 + c02 * r2) / det
+    coef[..., 1] = (c01 * r0 + c11 * r1 + c12 * r2) / det
+    coef[..., 2] = (c02 * r0 + c12 * r1 + c22 * r2) / det
+    rss = np.einsum("tm,tm->t", wy, y)[:, None] - (coef[..., 0] * r0 + coef[..., 1] * r1 + coef[..., 2] * r2)
+    return np.where(singular, np.inf, np.maximum(rss, 0.0)), coef
+
+
+@dataclass(frozen=True)
+class _Fit:
+    """Transitions timed by :func:`_refine`: onsets and durations (s), the shape family of each and the
+    amplitude of its acceleration (for :func:`_render`)."""
+
+    onset_s: np.ndarray
+    duration_s: np.ndarray
+    family: np.ndarray
+    acc_amp: np.ndarray
+    lowering: np.ndarray
+
+    @property
+    def height_m(self) -> np.ndarray:
+        """How far the ankle rose (or fell), from the fitted acceleration: the family's shape is the
+        acceleration of a unit lever over a unit time, so amplitude times duration squared times the
+        family's rise per unit lever is the distance."""
+        span = np.array([np.sin(g + a) - np.sin(g) for g, a in _FAMILIES])
+        return self.acc_amp * self.duration_s**2 * span[self.family]
+
+
+def _render(t: np.ndarray, fit: _Fit) -> np.ndarray:
+    """The vertical acceleration that the fitted transitions make, on the times ``t``."""
+    i0 = np.searchsorted(t, fit.onset_s)
+    i1 = np.searchsorted(t, fit.onset_s + fit.duration_s)
+    count = np.maximum(i1 - i0, 0)
+    owner = np.repeat(np.arange(count.size), count)
+    idx = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + i0[owner]
+    v = (t[idx] - fit.onset_s[owner]) / fit.duration_s[owner]
+    v = np.where(fit.lowering[owner], 1.0 - v, v)
+    fam = np.array(_FAMILIES)[fit.family[owner]]
+    p = _mj(v)
+    gam = fam[:, 0] + fam[:, 1] * p
+    shape = np.cos(gam) * fam[:, 1] * _mj_dd(v) - np.sin(gam) * fam[:, 1] ** 2 * _mj_d(v) ** 2
+    return np.bincount(idx, weights=fit.acc_amp[owner] * shape, minlength=t.size)
+
+
+def _refine(
+    sig: _Signals,
+    acc_v: np.ndarray,
+    onset_s: np.ndarray,
+    duration_s: np.ndarray,
+    *,
+    lo_s: np.ndarray,
+    hi_s: np.ndarray,
+    lowering: np.ndarray,
+    use_acc: bool = True,
+    use_tilt: bool = False,
+) -> _Fit:
+    """Onsets and durations of minimum-jerk transitions, all at once, by a matched fit to the vertical
+    acceleration ``acc_v`` and (if there is one and ``use_tilt``) the shank angle, from first guesses.
+
+    Each transition is seen on its own window, cut at ``lo_s``/``hi_s`` (where the neighbouring movements
+    end and begin), and every candidate onset and duration of a grid is fitted in closed form: the
+    amplitudes enter linearly, so the residual of each candidate is a small linear least-squares problem
+    whose normal equations are formed for all transitions and candidates by one matrix product. A
+    lowering is a rise backwards in time, so its window is reversed and it shares the rises' templates.
+    The candidate (and shape of the acceleration, :data:`_FAMILIES`) that minimises the residuals of both
+    signals, each divided by its noise level, wins; two finer grids follow.
+    """
+    s, d = onset_s.astype(np.float64).copy(), duration_s.astype(np.float64).copy()
+    n = s.size
+    family = np.zeros(n, dtype=np.int64)
+    amp = np.zeros(n)
+    if n == 0:
+        return _Fit(s, d, family, amp, lowering)
+    t = sig.t
+    dt = np.diff(t)
+    work_hz = 1.0 / float(np.median(dt))
+    acc_int = np.concatenate([[0.0], np.cumsum(0.5 * (acc_v[1:] + acc_v[:-1]) * dt)])
+    acc_var = sig.acc_noise**2 + 1e-12
+    tilt_int = None
+    if use_tilt and sig.tilt is not None:
+        tilt_int = np.concatenate([[0.0], np.cumsum(0.5 * (sig.tilt[1:] + sig.tilt[:-1]) * dt)])
+    tilt_var = None
+    rows = np.arange(n)
+    for (shift, rho), fams in zip(_GRIDS, _GRID_FAMILIES, strict=True):
+        onset, factor = _candidates(shift, rho)
+        n_c = onset.size
+        all_families = (0,) if not use_acc else fams or tuple(int(f) for f in np.unique(family))
+        # Candidate index of the mirror image (centre shift negated): what a reversed window's fit means.
+        mirror = ((shift.size - 1 - np.arange(shift.size))[:, None] * rho.size + np.arange(rho.size)).ravel()
+        perm = np.concatenate([k * n_c + mirror for k in range(len(all_families))])
+        acc_b, tilt_b = _templates(onset, factor, all_families)
+        tq = s[:, None] + d[:, None] * _U[None, :]
+        inside = (tq >= t[0]) & (tq <= t[-1]) & (tq >= lo_s[:, None]) & (tq <= hi_s[:, None])
+        w = inside.astype(np.float64)
+        w[lowering] = w[lowering, ::-1]
+        cost = np.zeros((n, len(all_families) * n_c))
+        coef_acc = None
+        if use_acc:
+            _, y = _window(t, acc_int, s, d)
+            y[lowering] = y[lowering, ::-1]
+            if fams is not None:
+                rss, coef_acc = _rss(w, y, acc_b)
+            else:
+                # Each transition keeps its own family on the last grid.
+                rss = np.full((n, len(all_families) * n_c), np.inf)
+                coef_acc = np.zeros((n, len(all_families) * n_c, 3))
+                for k, f in enumerate(all_families):
+                    sel = family == f
+                    cols = slice(k * n_c, (k + 1) * n_c)
+                    rss[sel, cols], coef_acc[sel, cols] = _rss(w[sel], y[sel], acc_b[cols])
+            # A box mean over the window step averages the white noise of this many samples.
+            n_box = np.maximum(d * (_U[1] - _U[0]) * work_hz, 1.0)[:, None]
+            cost_k = rss * n_box / acc_var
+            # A rise lifts the ankle: the same shape upside down is a lowering (or its echo), not a rise.
+            cost_k[coef_acc[..., 2] <= 0.0] = np.inf
+            cost_k[lowering] = cost_k[lowering][:, perm]
+            coef_acc[lowering] = coef_acc[lowering][:, perm]
+            cost += cost_k
+        if tilt_int is not None:
+            _, y = _window(t, tilt_int, s, d)
+            y[lowering] = y[lowering, ::-1]
+            rss, _ = _rss(w, y, tilt_b)
+            if tilt_var is None:
+                # The angle's "noise" is sway, coloured and far from white: its level is the typical
+                # residual of the best fits, counted once per tenth of a second.
+                per = rss.min(axis=1) / np.maximum(w.sum(axis=1), 1.0)
+                tilt_var = float(np.median(per)) + 1e-9
+            corr = np.maximum(_TILT_CORR_S / (d * (_U[1] - _U[0])), 1.0)[:, None]
+            cost_k = np.tile(rss / (tilt_var * corr), (1, len(all_families)))
+            cost_k[lowering] = cost_k[lowering][:, perm]
+            cost += cost_k
+        # A transition stays between its neighbours (within a tenth of its duration): masking their
+        # samples alone would let a candidate stretch over them unseen.
+        c_on = s[:, None] + onset[None, :] * d[:, None]
+        c_end = c_on + factor[None, :] * d[:, None]
+        tol = 0.1 * d[:, None]
+        outside = (c_on < lo_s[:, None] - tol) | (c_end > hi_s[:, None] + tol)
+        cost += np.tile(np.where(outside, np.inf, 0.0), (1, len(all_families)))
+        best = np.argmin(cost, axis=1)
+        family = np.array(all_families)[best // n_c]
+        if coef_acc is not None:
+            amp = coef_acc[rows, best, 2]
+        cand = best % n_c
+        s = s + onset[cand] * d
+        d = d * factor[cand]
+    return _Fit(s, d, family, amp, lowering)
+
+
+#: Sway makes the angle's residuals coloured: they count once per this many seconds.
+_TILT_CORR_S = 0.1
+
+
+def _from_crossings(t: np.ndarray, disp: np.ndarray) -> tuple[float, float]:
+    """Onset and duration of a minimum-jerk move from the times its cumulative displacement ``disp``
+    (monotonic, from 0 to its total) crosses 10 % and 90 %: the move covers them at fixed fractions of its
+    duration, so both follow in closed form."""
+    total = float(disp[-1])
+    t10 = float(np.interp(0.1 * total, disp, t))
+    t90 = float(np.interp(0.9 * total, disp, t))
+    tau10, tau90 = min_jerk_fraction_time(0.1), min_jerk_fraction_time(0.9)
+    duration = max((t90 - t10) / (tau90 - tau10), 0.1)
+    return t10 - tau10 * duration, duration
+
+
+#: Width of a minimum-jerk move's speed profile ``30 x^2 (1 - x)^2`` at half its peak, in units of the
+#: move's duration: ``x (1 - x) = sqrt(2) / 8`` at both crossings.
+_HALF_WIDTH = float(np.sqrt(1.0 - np.sqrt(2.0) / 2.0))
+
+
+def _from_half_width(t: np.ndarray, v: np.ndarray, k: int) -> tuple[float, float]:
+    """Onset and duration of a minimum-jerk move from its velocity lobe ``v`` (peak at index ``k``): the
+    centre is midway between the times the speed crosses half its peak, the duration that width over
+    :data:`_HALF_WIDTH`.
+
+    The high-pass gives a rise's velocity a long low tail where it follows a lowering (the lowering's
+    negative velocity, filtered, turns positive before the rise); the tail stays below half the rise's
+    peak, so unlike the lobe's area-based crossings the half-width ignores it. A partial rep after a
+    pause would otherwise be guessed half a second early, onto the previous lowering's deceleration.
+    """
+    half = 0.5 * float(v[k])
+    below = np.flatnonzero(v[: k + 1] < half)
+    if below.size:
+        i = int(below[-1])
+        t0 = float(np.interp(half, v[i : i + 2], t[i : i + 2]))
+    else:
+        t0 = float(t[0])
+    above = np.flatnonzero(v[k:] < half)
+    if above.size:
+        i = k + int(above[0])
+        t1 = float(np.interp(half, v[i - 1 : i + 1][::-1], t[i - 1 : i + 1][::-1]))
+    else:
+        t1 = float(t[-1])
+    duration = max((t1 - t0) / _HALF_WIDTH, 0.15)
+    return 0.5 * (t0 + t1) - 0.5 * duration, duration
+
+
+def _lobes(t: np.ndarray, v: np.ndarray, sign: float, min_area_m: float) -> list[tuple[int, int, int, float]]:
+    """Lobes of ``sign * v`` above zero: (first index, peak index, last index, area in m), area >= min."""
+    pos = sign * v > 0
+    edges = np.flatnonzero(np.diff(pos.astype(np.int8)))
+    starts = np.concatenate([[0], edges + 1])
+    stops = np.concatenate([edges, [v.size - 1]])
+    dt = np.gradient(t)
+    area = np.add.reduceat(sign * v * dt, starts)
+    keep = pos[starts] & (stops - starts >= 2) & (area >= min_area_m)
+    out = []
+    for a, b, ar in zip(starts[keep], stops[keep], area[keep], strict=True):
+        out.append((int(a), int(a + np.argmax(sign * v[a : b + 1])), int(b), float(ar)))
+    return out
+
+
+def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> list[dict]:
+    """Reps of one gap-free stretch: rises (positive vertical-velocity lobes, timed by :func:`_refine`)
+    each followed by a lowering (negative velocity before the next rise) of at least a third of its height,
+    then timed in turn; the rises are timed again once the lowerings' movements can be subtracted."""
+    t, v = sig.t, sig.vel
+    dt = np.gradient(t)
+    lobes = _lobes(t, v, 1.0, min_area_m)
+    if not lobes:
+        return []
+    first = []
+    for a, _, b, _ in lobes:
+        disp = np.concatenate([[0.0], np.cumsum(np.maximum(v[a : b + 1], 0.0) * dt[a : b + 1])])
+        first.append(_from_crossings(np.concatenate([[t[a] - dt[a]], t[a : b + 1]]), disp))
+    g = np.array(first)
+    n = g.shape[0]
+    no = np.zeros(n, dtype=bool)
+    # Rises first: they are fast and strong in the vertical acceleration. Each window stops a little
+    # after the rise's velocity lobe ends (the top; the lowering follows) and before the previous top.
+    # The shank's angle is left out of rises: a knee bend often ends right where the next rise starts,
+    # and sway swamps the few degrees a straight-knee rise turns the shank.
+    lobe_end = np.array([t[b] for _, _, b, _ in lobes])
+    # Before a rise, the window starts where the ankle last fell fastest (the middle of the previous
+    # lowering, if it came straight before).
+    lo = np.full(n, -np.inf)
+    for j in range(1, n):
+        b0, a1 = lobes[j - 1][2], lobes[j][0]
+        if a1 > b0 + 1:
+            lo[j] = t[b0 + int(np.argmin(v[b0:a1]))]
+    rise = _refine(
+        sig,
+        sig.acc_v,
+        g[:, 0],
+        np.maximum(g[:, 1], 0.15),
+        lo_s=lo,
+        hi_s=lobe_end + 0.2 * g[:, 1],
+        lowering=no,
+    )
+    # A rise's velocity peaks half-way up, so a fitted rise that ends before its lobe's peak has locked
+    # onto something earlier: the deceleration that ends the previous lowering, which looks like the first
+    # half of a rise and outweighs a partial rep's acceleration. The high-passed lowering's tail then drew
+    # the lobe's area-based guess early; those rises are fitted again from the lobe's half-width.
+    peak_s = np.array([t[pk] for _, pk, _, _ in lobes])
+    early = np.flatnonzero(rise.onset_s + rise.duration_s < peak_s)
+    if early.size:
+        g2 = np.array(
+            [
+                _from_half_width(
+                    t[lobes[j][0] : lobes[j][2] + 1],
+                    v[lobes[j][0] : lobes[j][2] + 1],
+                    lobes[j][1] - lobes[j][0],
+                )
+                for j in early
+            ]
+        )
+        again = _refine(
+            sig,
+            sig.acc_v,
+            g2[:, 0],
+            g2[:, 1],
+            lo_s=lo[early],
+            hi_s=lobe_end[early] + 0.2 * g[early, 1],
+            lowering=no[early],
+        )
+        rise.onset_s[early] = again.onset_s
+        rise.duration_s[early] = again.duration_s
+        rise.family[early] = again.family
+        rise.acc_amp[early] = again.acc_amp
+    # Slow positive lobes in the middle of a slow lowering (the high-pass's echo, or sway) are no rises:
+    # no rise-shaped acceleration lifts them, so the fit stretches over them (longer than any rise) and
+    # reads a height many times the lobe's. (A fast rise straight after a lowering reads less than its
+    # lobe here, the lowering's deceleration being in its window; it is timed again below.)
+    ratio = rise.height_m / np.array([lobe[3] for lobe in lobes])
+    # Likewise the slow positive lobe that the high-pass leaves in a bottom pause after a slow lowering: a
+    # fit stretched over it and a knee bend that ends the pause reads a rise whose speed (a minimum-jerk
+    # move peaks at 1.875 times its mean speed) is several times the lobe's peak. A rise's lobe peaks at
+    # 0.7-3 times the speed its fit implies (more when the fit reads the height low); such lobes reach
+    # 0.04-0.55, so 0.6 tells them apart.
+    speed = 1.875 * rise.height_m / np.maximum(rise.duration_s, 1e-6)
+    fast = np.array([v[pk] for _, pk, _, _ in lobes]) >= 0.6 * speed
+    real = (rise.duration_s <= params.max_rise_s) & (ratio <= 4.0) & fast
+    idx = np.flatnonzero(real)
+    guesses = []
+    max_gap = params.max_transition_s + params.max_pause_s
+    rise_starts = dict(zip(idx.tolist(), rise.onset_s[real].tolist(), strict=True))
+    for j, k in enumerate(idx):
+        a, _, b, area = lobes[k]
+        top = float(rise.onset_s[k] + rise.duration_s[k])
+        # Up to where the next rise's velocity turns positive (its fitted onset may still be off here).
+        nxt = float(t[lobes[idx[j + 1]][0]]) if j + 1 < idx.size else float(t[-1])
+        end = min(nxt, top + max_gap, float(t[-1]))
+        seg = slice(b, max(int(np.searchsorted(t, end)), b + 1))
+        down = np.concatenate([[0.0], np.cumsum(np.maximum(-v[seg], 0.0) * dt[seg])])
+        # A rep comes down again before the next rise (a slow lowering's small velocity may be split into
+        # several lobes by noise, so the whole stretch counts).
+        if down[-1] < 0.3 * area or end - top < 0.2:
+            continue
+        # The lowering peaks where the ankle falls fastest; a minimum-jerk move's peak speed is 1.875 times
+        # its mean, which gives the duration from the distance. The high-pass spreads a slow lowering's
+        # velocity, so this is a first guess for the fit, kept between the top and the next rise.
+        k_peak = b + int(np.argmax(-v[seg]))
+        d_l = float(np.clip(1.875 * down[-1] / max(-float(v[k_peak]), 1e-6), 0.3, max(end - top, 0.3)))
+        s_l = float(np.clip(t[k_peak] - 0.5 * d_l, top, max(end - d_l, top)))
+        bracketed = j + 1 < idx.size and nxt <= top + max_gap
+        guesses.append((int(k), s_l, d_l, area, float(down[-1]), nxt if bracketed else np.inf))
+    if not guesses:
+        return []
+    ks = np.array([x[0] for x in guesses])
+    m = ks.size
+    yes = np.ones(m, dtype=bool)
+    rise = _Fit(rise.onset_s[ks], rise.duration_s[ks], rise.family[ks], rise.acc_amp[ks], no[ks])
+    low = _Fit(
+        np.array([x[1] for x in guesses]),
+        np.array([x[2] for x in guesses]),
+        np.zeros(m, np.int64),
+        np.zeros(m),
+        yes,
+    )
+    next_any = np.minimum(np.array([x[5] for x in guesses]), float(t[-1]))
+    bracketed = np.array([np.isfinite(x[5]) for x in guesses])
+    top = rise.onset_s + rise.duration_s
+    # Knee bends big enough to be told from a lowering's own turn of the shank (at most 8 deg, the bent-knee
+    # rise's tilt) bound the lowerings' windows; all of them end pauses (below).
+    big = max(params.posture_deg, params.knee_split_deg / 2.0)
+    bend_on, bend_end = _knee_bends(sig, rise.onset_s, top, next_any, params, min_deg=big)
+    # A lowering's window reaches no further than the next rise, a knee bend or the longest lowering and
+    # pause (the look-ahead); the rises' fitted acceleration is subtracted from it. The shank's angle is
+    # left out: in the benchmark it times lowerings worse than the acceleration alone (sway turns the
+    # shank by about a degree at 0.1-2.5 Hz, as much as a straight-knee lowering does).
+    hi = np.fmin(np.minimum(next_any, top + params.max_transition_s + params.max_pause_s), bend_on)
+    low = _refine(
+        sig,
+        sig.acc_v - _render(sig.t, rise),
+        np.maximum(low.onset_s, top),
+        low.duration_s,
+        lo_s=top,
+        hi_s=hi,
+        lowering=yes,
+    )
+    bottom = low.onset_s + low.duration_s
+    # The rises once more, now with the lowerings' acceleration subtracted and the windows cut where the
+    # previous lowering or knee bend ends: a rise that follows a lowering without a pause (or runs straight
+    # into one) is timed as cleanly as one between plateaus.
+    prev_end = np.fmax(np.concatenate([[-np.inf], bottom[:-1]]), np.concatenate([[-np.inf], bend_end[:-1]]))
+    rise = _refine(
+        sig,
+        sig.acc_v - _render(sig.t, low),
+        rise.onset_s,
+        rise.duration_s,
+        lo_s=prev_end,
+        hi_s=low.onset_s + 0.1 * low.duration_s,
+        lowering=no[ks],
+    )
+    # Any change of the shank's angle by ``posture_deg`` or more before the next rise ends the pause.
+    bottom = low.onset_s + low.duration_s
+    bend_on, _ = _knee_bends(sig, rise.onset_s, bottom, next_any, params, min_deg=params.posture_deg)
+    fits = []
+    for j, (k, *_rest, area, down, _) in enumerate(guesses):
+        s_r, d_r = float(rise.onset_s[j]), float(rise.duration_s[j])
+        s_l = max(float(low.onset_s[j]), s_r + d_r)  # the lowering begins at or after the top
+        d_l = float(np.clip(low.duration_s[j], 0.1, params.max_transition_s))
+        h_r, h_l = float(rise.height_m[j]), float(low.height_m[j])
+        gamma = _FAMILIES[int(rise.family[j])][0]
+        deg = _arc_deg(h_r, params.foot_lever_m, gamma)
+        fits.append(
+            _RepFit(
+                s_r,
+                s_r + d_r,
+                s_l,
+                s_l + d_l,
+                area,
+                down,
+                h_r,
+                h_l,
+                deg,
+                k,
+                float(bend_on[j]),
+                bool(bracketed[j]),
+                _arc_deg(min(area, h_r), params.foot_lever_m, gamma),
+            )
+        )
+    # Movements that may end a bottom pause: every rise, a rep or not (e.g. stepping back to the flat).
+    # The rises that were timed again keep their final onsets: the first fit of one that follows a lowering
+    # may still start inside that lowering, and would then end no pause.
+    rise_starts.update(zip(ks.tolist(), rise.onset_s.tolist(), strict=True))
+    all_starts = np.array(sorted(rise_starts.values()))
+    reps = []
+    kept = [f for f in fits if _plausible(f, min_area_m, params.max_rise_s)]
+    for f in kept:
+        later = all_starts[all_starts > f.bottom_s - 0.05]
+        next_start = float(later[0]) if later.size else np.inf
+        if np.isfinite(f.bend_s):
+            next_start = min(next_start, f.bend_s)
+        reps.append(
+            {
+                "start_s": f.start_s,
+                "top_s": f.top_s,
+                "lower_s": f.lower_s,
+                "bottom_s": f.bottom_s,
+                "rise_m": f.rise_m,
+                "fit_rise_m": f.fit_rise_m,
+                "rise_deg": f.rise_deg,
+                "low_deg": f.low_deg,
+                "base_deg": None if not sig.gyro else _level(sig, f.start_s - 0.15, f.start_s),
+                "tilt_deg": None
+                if not sig.gyro
+                else _level(sig, f.top_s - 0.05, f.top_s + 0.05) - _level(sig, f.start_s - 0.15, f.start_s),
+                "pause_end_s": max(next_start, f.bottom_s)
+                if next_start <= f.bottom_s + params.max_pause_s
+                else None,
+            }
+        )
+    return reps
+
+
 @dataclass(frozen=True)
 class _RepFit:
     start_s: float
@@ -232,145 +861,21 @@ class _RepFit:
     bottom_s: float
     rise_m: float
     lower_m: float
+    fit_rise_m: float
+    fit_lower_m: float
     rise_deg: float
-    lower_deg: float
-    tilt_rise_deg: float | None
-    tilt_lower_deg: float | None
-    cost: float
+    rise_k: int
+    bend_s: float  # onset of a knee bend in the following pause (NaN if none)
+    bracketed: bool  # another rise follows within the longest lowering and pause
+    low_deg: float  # plantarflexion of the smaller of ``rise_m`` and ``fit_rise_m`` (deg)
 
 
-def _crossing(t: np.ndarray, y: np.ndarray, level: float, *, rising: bool, last: bool) -> float:
-    """Interpolated time where ``y`` crosses ``level`` (first or last crossing in the given direction)."""
-    s = (y - level) if rising else (level - y)
-    k = np.flatnonzero((s[:-1] < 0) & (s[1:] >= 0))
-    if k.size == 0:
-        return float(t[0] if not last else t[-1])
-    i = int(k[-1] if last else k[0])
-    frac = s[i] / (s[i] - s[i + 1]) if s[i] != s[i + 1] else 0.0
-    return float(t[i] + frac * (t[i + 1] - t[i]))
-
-
-def _first_guess(t: np.ndarray, y: np.ndarray, i0: int, i1: int) -> tuple[float, float]:
-    """Onset and duration of the monotonic move of ``y`` from index ``i0`` to ``i1``, from its 20 % / 80 %
-    crossings extrapolated through the minimum-jerk profile."""
-    a, b = float(y[i0]), float(y[i1])
-    seg_t, seg = t[i0 : i1 + 1], y[i0 : i1 + 1]
-    rising = b > a
-    mid = _crossing(seg_t, seg, a + 0.5 * (b - a), rising=rising, last=False)
-    k = int(np.searchsorted(seg_t, mid))
-    t20 = _crossing(seg_t[: k + 1], seg[: k + 1], a + 0.2 * (b - a), rising=rising, last=True)
-    t80 = _crossing(seg_t[k - 1 :], seg[k - 1 :], a + 0.8 * (b - a), rising=rising, last=False)
-    tau20, tau80 = min_jerk_fraction_time(0.2), min_jerk_fraction_time(0.8)
-    duration = max((t80 - t20) / (tau80 - tau20), 2.0 * float(np.median(np.diff(seg_t))))
-    return t20 - tau20 * duration, duration
-
-
-def _mj_d(tau: np.ndarray) -> np.ndarray:
-    """First derivative of :func:`_mj` with respect to normalised time (0 outside the movement)."""
-    inside = (tau > 0.0) & (tau < 1.0)
-    x = np.where(inside, tau, 0.0)
-    return np.where(inside, 30.0 * x * x * (1.0 - x) ** 2, 0.0)
-
-
-def _fit_rep(
-    sig: _Signals,
-    guess: tuple[float, float, float, float],
-    window: tuple[float, float],
-    rise_m: tuple[float, float],
-    params: CalfRaiseParams,
-    *,
-    tied: bool = False,
-) -> _RepFit | None:
-    """Least-squares fit of one rep, a minimum-jerk rise and lowering of the foot, to the vertical
-    acceleration.
-
-    ``tied`` makes the lowering come down exactly as far as the rise went up (one angle for both), for
-    slow lowerings whose acceleration is too small to tell their range on its own.
-
-    The foot turns about the metatarsal heads, so the ankle moves on a circle of radius ``L``
-    (``foot_lever_m``) and its height is ``L sin(gamma)``, where ``gamma(t) = gamma_a + d_rise mj(rise) -
-    d_lower mj(lowering)`` follows the minimum-jerk profile. The measured vertical acceleration is
-    modelled as an offset plus ``L (cos(gamma) gamma'' - sin(gamma) gamma'^2)``. The circle matters: near
-    the top the ankle rises at half the rate it does near the bottom, so a minimum-jerk fit to the height
-    itself would put the top early and the onset of the lowering late by a few hundred milliseconds. The
-    offset enters linearly and is solved in closed form; the four instants and three angles are fitted.
-    """
-    i0, i1 = int(np.searchsorted(sig.t, window[0])), int(np.searchsorted(sig.t, window[1], side="right"))
-    # The fastest rise lasts about 0.3 s: 40 samples per second of it are ample for its shape.
-    stride = max(1, int(0.025 / float(np.median(np.diff(sig.t[i0 : i0 + 20]))))) if i1 - i0 > 20 else 1
-    t = sig.t[i0:i1:stride]
-    if t.size < 12:
-        return None
-    av = moving_mean(sig.acc_v[i0:i1], stride)[::stride]
-    lever = params.foot_lever_m
-    gamma_flat = float(np.arctan2(0.08, 0.13))
-
-    def model(x: np.ndarray) -> np.ndarray:
-        s_r, d_r, hold, d_l, g_a, a_r, a_l = x
-        if tied:
-            a_l = a_r
-        s_l = s_r + d_r + hold
-        u_r, u_l = (t - s_r) / d_r, (t - s_l) / d_l
-        g = g_a + a_r * _mj(u_r) - a_l * _mj(u_l)
-        gd = a_r * _mj_d(u_r) / d_r - a_l * _mj_d(u_l) / d_l
-        gdd = a_r * _mj_dd(u_r) / d_r**2 - a_l * _mj_dd(u_l) / d_l**2
-        return lever * (np.cos(g) * gdd - np.sin(g) * gd * gd)
-
-    ones = np.ones_like(t)
-
-    def residual(x: np.ndarray) -> np.ndarray:
-        # The accelerometer's bias projects onto gravity differently as the shank tilts, which shifts the
-        # offset in step with each transition: two steps shaped like the transitions absorb it.
-        s_r, d_r, hold, d_l = x[:4]
-        s_l = s_r + d_r + hold
-        m = model(x)
-        basis = np.column_stack([ones, _mj((t - s_r) / d_r), _mj((t - s_l) / d_l)])
-        coef, *_ = np.linalg.lstsq(basis, av - m, rcond=None)
-        return m + basis @ coef - av
-
-    def arc(rise: float) -> float:
-        return float(np.arcsin(np.clip(np.sin(gamma_flat) + max(rise, 1e-3) / lever, -1.0, 1.0)) - gamma_flat)
-
-    s_r, d_r, s_l, d_l = guess
-    hold = max(s_l - s_r - d_r, 0.0)
-    x0 = np.array([s_r, d_r, hold, d_l, gamma_flat, arc(rise_m[0]), arc(rise_m[1])])
-    lo = np.array([s_r - 0.5 * d_r - 0.2, 0.1, 0.0, 0.1, gamma_flat - 0.6, 0.0, 0.0])
-    hi = np.array(
-        [
-            s_r + 0.5 * d_r + 0.2,
-            params.max_transition_s,
-            hold + 0.5 * d_l + 0.5,
-            params.max_transition_s,
-            gamma_flat + 0.4,
-            1.4,
-            1.4,
-        ]
-    )
-    x0 = np.clip(x0, lo + 1e-6, hi - 1e-6)
-    x_scale = np.array([0.05, 0.05, 0.05, 0.05, 0.1, 0.1, 0.1])
-    sol = least_squares(residual, x0, bounds=(lo, hi), x_scale=x_scale, max_nfev=200)
-    s_r, d_r, hold, d_l, g_a, a_r, a_l = (float(v) for v in sol.x)
-    if tied:
-        a_l = a_r
-    s_l = s_r + d_r + hold
-    tilt_rise = tilt_lower = None
-    if sig.tilt is not None:
-        basis = np.column_stack([np.ones_like(t), _mj((t - s_r) / d_r), -_mj((t - s_l) / d_l)])
-        coef, *_ = np.linalg.lstsq(basis, sig.tilt[i0:i1:stride], rcond=None)
-        tilt_rise, tilt_lower = float(coef[1]), float(coef[2])
-    return _RepFit(
-        start_s=s_r,
-        top_s=s_r + d_r,
-        lower_s=s_l,
-        bottom_s=s_l + d_l,
-        rise_m=lever * (np.sin(g_a + a_r) - np.sin(g_a)),
-        lower_m=lever * (np.sin(g_a + a_r) - np.sin(g_a + a_r - a_l)),
-        rise_deg=float(np.degrees(a_r)),
-        lower_deg=float(np.degrees(a_l)),
-        tilt_rise_deg=tilt_rise,
-        tilt_lower_deg=tilt_lower,
-        cost=float(sol.cost),
-    )
+def _arc_deg(rise_m: float, lever_m: float, start_rad: float) -> float:
+    """Plantarflexion (deg) that lifts the ankle by ``rise_m`` on its circle about the metatarsal heads,
+    from the lever's angle ``start_rad`` (that of the rise's fitted shape: the flat foot, or the heel below
+    a step)."""
+    top = np.arcsin(np.clip(np.sin(start_rad) + max(rise_m, 0.0) / lever_m, -1.0, 1.0))
+    return float(np.degrees(top - start_rad))
 
 
 def detect_calf_raises(
@@ -399,30 +904,52 @@ def detect_calf_raises(
     -----
     A calf raise rotates the foot about the metatarsal heads: the ankle, and a sensor on the distal shank
     with it, rises by 5-9 cm, and the shank tilts by a few degrees (more with a bent knee). Postural sway
-    tilts the shank too, by up to a degree or two on one leg, but hardly moves the ankle, so the *rise*
-    is what identifies and times a rep, and the tilt helps where it is clean.
+    tilts the shank too, by about a degree at 0.1-2.5 Hz on one leg, but hardly moves the ankle, so the
+    *vertical acceleration* identifies and times a rep; the shank's angle finds knee bends and the knee.
 
-    1. *Finding reps.* The vertical acceleration (``|f| - 1 g``, independent of mounting) is integrated
-       twice and high-passed; every top of this height with a prominence above ``min_rise_m`` (and a
-       tenth of the typical rep) is a rep, between the lowest points either side of it.
-    2. *Timing.* Rise and lowering are minimum-jerk movements [1]_, as smooth voluntary movements are.
-       Their onsets cannot be read off a threshold (a minimum-jerk movement has covered 0.1 % of its range
-       at 5 % of its duration, so any threshold is crossed late, by an amount that grows with the
-       duration). Instead each rep is fitted as a whole: an offset plus a minimum-jerk rise and a
-       minimum-jerk lowering, whose accelerations are matched to the measured vertical acceleration (a
-       matched filter, optimal against the white noise of the accelerometer) and, with a gyroscope, whose
-       positions are matched to the shank angle at the same time. The fit returns the four instants
-       directly; the 20 %/80 % crossings of the height only start it. Rise and lowering durations are what
-       gyroscope studies of the heel-rise test report [2]_, [3]_.
-    3. *Checks.* A rep must come down by at least half of what it went up (a step up onto a box or the
-       return to standing is not a rep), with both transitions shorter than ``max_transition_s``.
-    4. *Pause.* The bottom pause ends at the next movement: the next rise, or a rotation of the shank of
-       ``posture_deg`` or more (bending or straightening the knee between reps), whichever comes first.
-    5. *Partial reps and knee.* Partial reps rise less than ``partial_fraction`` of the set's full rise.
+    0. *Work rate.* The samples are averaged over blocks down to about ``work_rate_hz`` and the attitude
+       (``estimate_gravity``) is estimated on the averages, so an hour at 1 kHz costs about as much as at
+       100 Hz and the cost is linear in the length (``benchmarks/results/landings_calf.md``).
+    1. *Finding rises.* The vertical acceleration (``|f| - 1 g``, independent of mounting) is integrated and
+       high-passed; every positive lobe of this velocity with an area above ``min_rise_m`` (and a tenth of
+       the typical rise) is a candidate rise.
+    2. *Timing.* Rise and lowering are minimum-jerk movements of the foot's angle [1]_, as smooth voluntary
+       movements are, so the ankle's vertical acceleration is ``L (cos(g) g'' - sin(g) g'^2)`` on its
+       circle of radius ``L`` about the metatarsal heads. Onsets cannot be read off a threshold (a
+       minimum-jerk movement has covered 0.1 % of its range at 5 % of its duration). Instead each
+       transition is matched: for every candidate onset and duration on a grid the amplitudes (offset, a
+       bias step, the movement) follow in closed form from a 3 x 3 linear least-squares problem, all
+       transitions and candidates at once (:func:`_refine`), on three successively finer grids, with the
+       shape chosen among a few starting angles and ranges. A lowering is a rise backwards in time. Rises
+       are timed first; lowerings are timed with the rises' fitted acceleration subtracted and their
+       windows stopped at the next rise or knee bend; then the rises again with the lowerings subtracted,
+       which separates a rise from a lowering that follows or precedes it without a pause. With a gyroscope
+       the shank's angle (integrated rate about the flexion axis, bias removed) was tried as a second
+       matched signal; sway makes it time lowerings worse than the acceleration alone, so it is used for
+       knee bends and the knee only. Rise and lowering durations are what a smartphone-gyroscope study of
+       the sitting heel-rise test reports [2]_; sensor studies of the heel-rise test mostly report the
+       repetition count [3]_.
+    3. *Checks.* A fitted rise longer than ``max_rise_s`` or reading four times its lobe's height is the
+       high-pass's echo inside a slow lowering and is dropped, as is one whose lobe peaks at less than
+       0.6 times the speed the fitted rise implies (a fit stretched over the slow lobe of a bottom pause and
+       the knee bend that ends it). A rep must come down again: before another
+       rise its velocity falls by a third to three times its rise; after a set's last rise the fitted
+       accelerations must show a lowering of half to two and a half times the rise.
+    4. *Pause.* The bottom pause ends at the next movement: the next rise (or any rise, e.g. stepping back
+       to the flat), or a knee bend / straightening of ``posture_deg`` or more, timed by a fit of the
+       shank's angle, whichever comes first.
+    5. *Partial reps and knee.* Partial reps cover less than ``partial_fraction`` of the set's full
+       plantarflexion range.
        Bent-knee reps rotate the shank by more than ``bent_tilt_deg`` per full rep.
 
-    A rep is decided once its pause has ended, at most ``max_pause_s`` after its bottom; that plus the
-    fitting window (one second) is the look-ahead of a live analysis.
+    *Look-ahead.* A rep is decided once its pause has ended, at most ``max_pause_s`` after its bottom
+    (the lowering's window reaches no further); that plus a second for the last fit's window is
+    ``lookahead_s`` (9 s with the defaults).
+
+    *Accuracy limits.* The acceleration of a slow lowering is small: 5 cm over 5 s peaks at 0.012 m/s^2
+    (1.2 mg), below the 4-mg noise of one sample and comparable to the acceleration that sway's rotation
+    of the shank gives a sensor 10 cm above the ankle. Slow lowerings (3-5 s) are therefore timed to a few
+    hundred milliseconds, not 50 ms (``docs/landings-and-calf-raises.md``).
 
     References
     ----------
@@ -440,9 +967,6 @@ def detect_calf_raises(
     lookahead_s = params.max_pause_s + 1.0
     if len(data) < 10:
         return CalfRaiseResult(CalfRaises(), (), (), lookahead_s)
-    if orientation is None or (data.gyr_dps is not None and orientation.angle_deg is None):
-        orientation = estimate_orientation(data.t_s, data.acc_g, data.gyr_dps, gaps=data.gaps)
-    angle = orientation.angle_deg
     if data.gyr_dps is None:
         warnings.append(
             "calf raises: no gyroscope; reps are timed from the accelerometer alone (less accurate for slow "
@@ -452,7 +976,7 @@ def detect_calf_raises(
         warnings.append(
             f"calf raises: {len(data.gaps)} gap(s) in the recording; reps are not sought across one"
         )
-    sigs = _signals(data, orientation.up, angle, params)
+    sigs = _signals(data, orientation, params)
     areas = [np.array([lobe[3] for lobe in _lobes(s.t, s.vel, 1.0, params.min_rise_m)]) for s in sigs]
     all_areas = np.concatenate(areas) if areas else np.array([])
     if all_areas.size == 0:
@@ -466,168 +990,101 @@ def detect_calf_raises(
     return _assemble(raw, params, tuple(warnings), lookahead_s)
 
 
-def _lobes(t: np.ndarray, v: np.ndarray, sign: float, min_area_m: float) -> list[tuple[int, int, int, float]]:
-    """Lobes of ``sign * v`` above zero: (first index, peak index, last index, area in m), area >= min."""
-    pos = sign * v > 0
-    edges = np.flatnonzero(np.diff(pos.astype(np.int8)))
-    starts = np.concatenate([[0], edges + 1])
-    stops = np.concatenate([edges, [v.size - 1]])
-    out = []
-    dt = np.gradient(t)
-    for a, b in zip(starts, stops, strict=True):
-        if not pos[a] or b - a < 2:
-            continue
-        area = float(np.sum(sign * v[a : b + 1] * dt[a : b + 1]))
-        if area >= min_area_m:
-            out.append((int(a), int(a + np.argmax(sign * v[a : b + 1])), int(b), area))
-    return out
-
-
-def _bell_guess(
-    t: np.ndarray, v: np.ndarray, lobe: tuple[int, int, int, float], sign: float
-) -> tuple[float, float]:
-    """Onset and duration of a minimum-jerk move from its velocity lobe: its peak velocity is 1.875 times
-    the mean (area / duration), and it peaks half-way."""
-    _, k, _, area = lobe
-    duration = 1.875 * area / max(sign * float(v[k]), 1e-6)
-    return float(t[k]) - 0.5 * duration, duration
-
-
-def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> list[dict]:
-    """Reps of one gap-free stretch: rises (positive vertical-velocity lobes) each followed by a lowering
-    (the largest negative lobe before the next rise) of at least half its height."""
-    t, v = sig.t, sig.vel
-    rises = _lobes(t, v, 1.0, min_area_m)
-    falls = _lobes(t, v, -1.0, 0.0)
-    fall_peaks = np.array([f[1] for f in falls], dtype=np.int64)
-    max_gap = params.max_transition_s + params.max_pause_s
-    starts = [_bell_guess(t, v, rise, 1.0) for rise in rises]
-    fits: list[_RepFit | None] = []
-    for k, rise in enumerate(rises):
-        s_r, d_r = starts[k]
-        top = s_r + d_r
-        # Up to the next rise; after a set's last rise, as far as the slowest lowering and a second.
-        nxt = float(t[rises[k + 1][0]]) if k + 1 < len(rises) else top + params.max_transition_s + 1.0
-        end = min(nxt, top + max_gap, float(t[-1]))
-        limit = int(np.searchsorted(t, end))
-        between = [falls[j] for j in np.flatnonzero((fall_peaks > rise[1]) & (fall_peaks < limit))]
-        # A rep comes down again before the next rise. A slow lowering's small velocity may be split into
-        # several lobes by noise, so their areas are added up.
-        if sum(f[3] for f in between) < 0.3 * rise[3] or end - top < 0.2:
-            fits.append(None)
-            continue
-        prev_end = fits[k - 1].bottom_s if k > 0 and fits[k - 1] is not None else -np.inf
-        w0 = max(s_r - 0.3 - 0.25 * d_r, min(prev_end, s_r))
-        fall = max(between, key=lambda f: f[3])
-        guesses = [(s_r, d_r, *_bell_guess(t, v, fall, -1.0))]
-        # The lowering is not always where its largest velocity lobe says: fall back to starting guesses
-        # spread over the stretch before the next rise, and keep the best fit.
-        gap = end - top
-        guesses += [
-            (s_r, d_r, top + h * gap, max(d * gap, 0.2)) for h, d in ((0.0, 0.4), (0.0, 0.7), (0.15, 0.5))
-        ]
-        best: _RepFit | None = None
-        for i, guess in enumerate(guesses):
-            f = _fit_rep(sig, guess, (w0, end), (rise[3], rise[3]), params)
-            if f is not None and (best is None or f.cost < best.cost):
-                best = f
-            # The largest velocity lobe is usually the lowering; the other guesses only when it is not.
-            if i == 0 and best is not None and _plausible(best, min_area_m, params.max_rise_s):
-                break
-        bracketed = k + 1 < len(rises) and nxt <= top + max_gap
-        if (
-            best is not None
-            and bracketed
-            and not _plausible(best, min_area_m, params.max_rise_s)
-            and best.rise_m >= min_area_m
-        ):
-            # Another rise follows, so the ankle came down in between (and its velocity says so, checked
-            # above), but too slowly for the range to show in the acceleration: fit it as a return to the
-            # starting level.
-            start = (best.start_s, best.top_s - best.start_s, best.lower_s, best.bottom_s - best.lower_s)
-            tied = _fit_rep(sig, start, (w0, end), (rise[3], rise[3]), params, tied=True)
-            best = tied if tied is not None else best
-        fits.append(best)
-    reps = []
-    for k, f in enumerate(fits):
-        if f is None or not _plausible(f, min_area_m, params.max_rise_s):
-            continue
-        top, lower = f.top_s, f.lower_s
-        next_start = next((fits[j].start_s for j in range(k + 1, len(fits)) if fits[j] is not None), np.inf)
-        reps.append(
-            {
-                "start_s": f.start_s,
-                "top_s": top,
-                "lower_s": lower,
-                "bottom_s": f.bottom_s,
-                "rise_m": f.rise_m,
-                "rise_deg": f.rise_deg,
-                "base_deg": None if sig.tilt is None else _level(sig, f.start_s - 0.15, f.start_s),
-                "tilt_deg": None
-                if sig.tilt is None
-                else _level(sig, f.top_s - 0.05, f.top_s + 0.05) - _level(sig, f.start_s - 0.15, f.start_s),
-                "pause_end_s": _pause_end(sig, f.bottom_s, next_start, params),
-            }
-        )
-    return reps
-
-
 def _level(sig: _Signals, t0: float, t1: float) -> float:
-    k0, k1 = int(np.searchsorted(sig.t, t0)), int(np.searchsorted(sig.t, t1))
-    assert sig.tilt is not None
-    return float(np.median(sig.tilt[k0 : max(k1, k0 + 1)]))
+    """Mean shank angle (deg) between ``t0`` and ``t1`` (at least one sample)."""
+    assert sig.tilt_sum is not None
+    k0, k1 = np.searchsorted(sig.t, (t0, t1))
+    k0 = min(int(k0), sig.t.size - 1)
+    k1 = max(int(k1), k0 + 1)
+    return float((sig.tilt_sum[k1] - sig.tilt_sum[k0]) / (k1 - k0))
 
 
 def _plausible(f: _RepFit, min_rise_m: float, max_rise_s: float = 3.0) -> bool:
-    """A rep rises at least ``min_rise_m`` within ``max_rise_s`` and comes down by half to two and a half
-    times as much (the first rep of an eccentric set starts from the step, the others from below it)."""
-    return (
-        f.rise_m >= min_rise_m
-        and f.top_s - f.start_s <= max_rise_s
-        and 0.5 * f.rise_m <= f.lower_m <= 2.5 * f.rise_m
-    )
+    """A rep rises at least ``min_rise_m`` within ``max_rise_s``, its fitted acceleration lifts the ankle
+    by at least a quarter of its velocity lobe's height (a lobe that no rise-shaped acceleration explains
+    is drift or an echo), and it comes down again.
 
-
-def _pause_end(sig: _Signals, bottom_s: float, next_start_s: float, params: CalfRaiseParams) -> float | None:
-    """When the bottom pause ends: the next rise, or the onset of a knee bend / straightening before it.
-
-    The shank's angle on the plateau after the bottom and on the one before the next rise differ by the
-    knee bend between them; if by at least ``posture_deg``, the bend's onset, from its 20 %/80 % crossings
-    through the minimum-jerk profile, ends the pause. ``None`` if no rise follows within ``max_pause_s``
-    (the set's typical pause is used then).
+    When another rise follows, the ankle must have come down in between; the high-passed velocity's
+    negative area (at least a third of the rise's; a slow lowering's loses part of it, and the echo of the
+    next rise may add to it) only confirms it. After a set's last rise that area proves nothing: the
+    high-pass turns every rise into a rise followed by a fall. There the fitted accelerations must show a
+    lowering of half to two and a half times the rise (the first rep of an eccentric set starts from the
+    step, the others from below it), which tells the set's last rep from stepping back to the flat.
     """
-    if next_start_s > bottom_s + params.max_pause_s:
-        return None
-    if sig.tilt is None or next_start_s - bottom_s < 0.4:
-        return next_start_s
-    plateau = min(0.2, 0.25 * (next_start_s - bottom_s))
-    before = _level(sig, bottom_s, bottom_s + plateau)
-    after = _level(sig, next_start_s - plateau, next_start_s)
-    if abs(after - before) < params.posture_deg:
-        return next_start_s
-    sign = 1.0 if after > before else -1.0
-    k0 = int(np.searchsorted(sig.t, bottom_s + plateau))
-    k1 = int(np.searchsorted(sig.t, next_start_s - plateau))
-    if k1 - k0 < 4:
-        return next_start_s
-    y = sign * (sig.tilt - before)
-    # First guesses work on a monotonic stretch: from the last sample near the start level before the
-    # half-way crossing to the first near the end level after it.
-    span = sign * (after - before)
-    mid = k0 + int(np.argmax(y[k0:k1] >= 0.5 * span))
-    lo = (
-        k0 + int(np.flatnonzero(y[k0 : mid + 1] <= 0.1 * span)[-1])
-        if np.any(y[k0 : mid + 1] <= 0.1 * span)
-        else k0
+    if f.rise_m < min_rise_m or f.top_s - f.start_s > max_rise_s or f.fit_rise_m < 0.25 * f.rise_m:
+        return False
+    if f.bracketed:
+        return f.lower_m >= 0.3 * f.rise_m
+    return 0.5 * f.fit_rise_m <= f.fit_lower_m <= 2.5 * f.fit_rise_m
+
+
+def _knee_bends(
+    sig: _Signals,
+    base_s: np.ndarray,
+    top_s: np.ndarray,
+    next_s: np.ndarray,
+    params: CalfRaiseParams,
+    *,
+    min_deg: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Onset and end of a knee bend / straightening between each rep's top and the next rise (NaN where
+    there is none).
+
+    The lowering brings the shank back to the angle it had before the rise (``base_s``, the rise's
+    onset); a knee bend moves it elsewhere. If the angle before the next rise differs from that by at
+    least ``min_deg``, the bend is where the angle changes fastest in that direction (a bend of
+    12-20 deg in under a second turns the shank ten times faster than a lowering or sway); its onset and
+    duration are guessed from where that rate falls to a tenth of its peak and then fitted as a
+    minimum-jerk change of the angle (:func:`_refine`, angle only: a bend hardly moves the ankle). A
+    change slower than ``posture_s`` is the stance drifting with sway and is no bend.
+    """
+    onset = np.full(top_s.size, np.nan)
+    end = np.full(top_s.size, np.nan)
+    if sig.tilt is None or top_s.size == 0:
+        return onset, end
+    rate = np.gradient(sig.tilt, sig.t)
+    cands = []
+    for i, (base, top, nxt_rise) in enumerate(zip(base_s, top_s, next_s, strict=True)):
+        nxt = min(nxt_rise, top + params.max_transition_s + params.max_pause_s)
+        if nxt - top < 0.4:
+            continue
+        amount = _level(sig, nxt - 0.15, nxt) - _level(sig, base - 0.15, base)
+        if abs(amount) < min_deg:
+            continue
+        k0, k1 = np.searchsorted(sig.t, (top, nxt))
+        r = np.sign(amount) * rate[k0:k1]
+        if r.size < 4:
+            continue
+        k = int(np.argmax(r))
+        slow = r < 0.1 * r[k]
+        before = np.flatnonzero(slow[:k])
+        after = np.flatnonzero(slow[k:])
+        a = int(before[-1]) if before.size else 0
+        b = k + int(after[0]) if after.size else r.size - 1
+        # The bend's window starts where the shank last turned the other way (a lowering, whose tilt
+        # back may be opposite to the bend): a step fitted over both would start inside the lowering.
+        back = np.flatnonzero(r[:k] < -0.1 * r[k])
+        lo = float(sig.t[k0 + int(back[-1])]) if back.size else top
+        cands.append((i, float(sig.t[k0 + a]), max(float(sig.t[k0 + b] - sig.t[k0 + a]), 0.1), lo, nxt))
+    if not cands:
+        return onset, end
+    c = np.array([x[1:] for x in cands])
+    fit = _refine(
+        sig,
+        sig.acc_v,
+        c[:, 0],
+        c[:, 1],
+        lo_s=c[:, 2],
+        hi_s=c[:, 3],
+        lowering=np.zeros(len(c), bool),
+        use_acc=False,
+        use_tilt=True,
     )
-    hi_rel = np.flatnonzero(y[mid:k1] >= 0.9 * span)
-    hi = mid + int(hi_rel[0]) if hi_rel.size else k1
-    if hi - lo < 3:
-        return next_start_s
-    onset, duration = _first_guess(sig.t, y, lo, hi)
-    if not params.posture_s[0] <= duration <= params.posture_s[1]:
-        return next_start_s  # a slow drift of the stance (sway), not a knee bend
-    return float(min(max(onset, bottom_s), next_start_s))
+    for (i, *_), si, di, top, nxt in zip(cands, fit.onset_s, fit.duration_s, c[:, 2], c[:, 3], strict=True):
+        if params.posture_s[0] <= di <= params.posture_s[1]:
+            onset[i] = min(max(si, top), nxt)
+            end[i] = min(si + di, nxt)
+    return onset, end
 
 
 def _knees(members: list[dict], partial: np.ndarray, params: CalfRaiseParams) -> dict[int, str]:
@@ -663,9 +1120,9 @@ def _assemble(
     sets: list[SetSummary] = []
     for set_index, bout in enumerate(bouts):
         members = raw[bout]
-        rises = np.array([r["rise_m"] for r in members])
-        full = float(np.quantile(rises, 0.75))
-        partial = rises < params.partial_fraction * full
+        ranges = np.array([r["low_deg"] + abs(r["tilt_deg"] or 0.0) for r in members])
+        full = float(np.quantile(ranges, 0.75))
+        partial = ranges < params.partial_fraction * full
         pauses = [r["pause_end_s"] - r["bottom_s"] for r in members if r["pause_end_s"] is not None]
         typical_pause = float(np.median(pauses)) if pauses else 0.0
         knees = _knees(members, partial, params)
