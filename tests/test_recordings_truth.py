@@ -153,3 +153,38 @@ def test_reactive_strength_only_for_reactive_contacts(name: str) -> None:
             )
         elif c.rsi is not None:
             assert 0.05 < c.rsi < 5.0 and c.contact_time_ms is not None and c.contact_time_ms < 1000.0
+
+
+def _names_with(attribute: str) -> list[str]:
+    return [n for n in ALL if getattr(sim.read_truth(RECORDINGS / f"{n}.truth.json"), attribute)]
+
+
+@pytest.mark.parametrize("name", _names_with("landings"))
+def test_landing_holds(name: str) -> None:
+    """Every true hold is found once, with its ending, its duration and the verdict on its target."""
+    data, truth, report = _replay(name)
+    period_s = 1.0 / data.sample_rate_hz
+    for t in truth.landings:
+        found = [f for f in report.landings if abs(f.landing_s - t.landing_s) < MATCH_S]
+        assert len(found) == 1, f"{name}: hold at {t.landing_s:.2f} s found {len(found)} times"
+        f = found[0]
+        assert f.ended_by == t.ended_by, f"{name}: hold at {t.landing_s:.2f} s"
+        assert abs(f.hold_s - (t.hold_end_s - t.landing_s)) < max(0.05, 2 * period_s), name
+        if t.hold_target_s > 0:
+            met = t.hold_end_s - t.landing_s >= f.hold_target_s - 0.2
+            assert f.hold_target_met == met, f"{name}: hold at {t.landing_s:.2f} s"
+    assert len(report.landings) == len(truth.landings), f"{name}: holds where truth has none"
+
+
+@pytest.mark.parametrize("name", _names_with("calf_raises"))
+def test_calf_raise_counts(name: str) -> None:
+    """The bundled calf sessions are counted exactly, partial reps apart, and rise onsets are on time."""
+    _, truth, report = _replay(name)
+    full = [t for t in truth.calf_raises if not t.partial]
+    assert report.calf_raises.count == len(full), name
+    assert report.calf_raises.partial_count == len(truth.calf_raises) - len(full), name
+    for t in full:
+        f = min(report.calf_raises.reps, key=lambda r: abs(r.top_s - t.top_s))
+        assert abs(f.start_s - t.start_s) < 0.1 and abs(f.top_s - t.top_s) < 0.1, (
+            f"{name}: rep at {t.top_s:.1f}"
+        )

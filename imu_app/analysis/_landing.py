@@ -131,6 +131,11 @@ class _Hold:
 #: a quarter as much.
 _MAX_RATE_HZ = 250.0
 
+#: Gaps shorter than this (a few lost packets) do not cut a hold. Nothing that ends a hold fits inside
+#: one: the other foot's touch-down rings for about 40 ms and a stumble or a hop's push-off lasts far
+#: longer; the hop contact detector bridges the same gaps (its ``min_flight_s``).
+_BRIDGED_GAP_S = 0.03
+
 
 def _decimated(data: ImuData, step: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray]:
     """Block means of ``step`` samples (blocks never straddle a gap): time from the first sample,
@@ -139,7 +144,8 @@ def _decimated(data: ImuData, step: int) -> tuple[np.ndarray, np.ndarray, np.nda
     parts: list[list[np.ndarray]] = [[], [], []]
     seg_end: list[np.ndarray] = []
     count = 0
-    for a, b in segment_bounds(len(data), data.gaps):
+    long_gaps = [g for g in data.gaps if g.duration_s >= _BRIDGED_GAP_S]
+    for a, b in segment_bounds(len(data), long_gaps):
         # A block's time: midway between its first and last sample (the mean for a steady rate).
         n_full = (b - a) // step
         times = 0.5 * (t_full[a : a + n_full * step : step] + t_full[a + step - 1 : a + n_full * step : step])
