@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Creates /work/main/.venv-bench: this project plus the gaitmap library, for benchmarks/bench_gaitmap.py only.
+# Creates .venv-bench beside the project: this project plus the gaitmap library, for benchmarks/bench_gaitmap.py only.
 # gaitmap is never a dependency of the package. Its RamppEventDetection lives in gaitmap_mad (AGPL-3),
 # installed here only, for the comparison.
 set -euo pipefail
