@@ -141,3 +141,9 @@ def test_bad_simulate_option_is_reported(tmp_path):
     assert "nonsense" in r.stderr and "Traceback" not in r.stderr
     r = run("simulate", "moonwalk", "-o", str(tmp_path / "x.csv"))
     assert r.returncode == 1 and "moonwalk" in r.stderr
+
+
+def test_unknown_exercise_is_refused_with_the_choices():
+    r = run("analyse", str(committed_recordings()[0]), "--exercise", "pogo")
+    assert r.returncode == 2
+    assert "invalid choice: 'pogo'" in r.stderr and "pogo_hops" in r.stderr

@@ -58,7 +58,15 @@ def _parser() -> argparse.ArgumentParser:
     )
     a.add_argument("files", nargs="+", type=Path, metavar="FILE")
     a.add_argument("--format", "-f", choices=sorted(FORMATTERS), default="table", help="output format")
-    a.add_argument("--exercise", "-e", help="exercise performed (default: from the recording's metadata)")
+    a.add_argument(
+        "--exercise",
+        "-e",
+        choices=EXERCISES,
+        metavar="EXERCISE",
+        help="exercise performed, one of: "
+        + ", ".join(EXERCISES)
+        + " (default: from the recording's metadata)",
+    )
     a.add_argument("--leg", choices=["left", "right"], help="instrumented leg (default: from the metadata)")
     a.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
     a.set_defaults(run=_cmd_analyse)
@@ -74,7 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     i.add_argument("files", nargs="+", type=Path, metavar="FILE")
     i.add_argument("--output", "-o", type=Path, required=True, help="native CSV to write")
-    i.add_argument("--exercise", "-e", help="exercise to note in the metadata")
+    i.add_argument(
+        "--exercise", "-e", choices=EXERCISES, metavar="EXERCISE", help="exercise to note in the metadata"
+    )
     i.add_argument("--leg", choices=["left", "right"], help="instrumented leg to note in the metadata")
     i.add_argument("--athlete", help="athlete to note in the metadata")
     i.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
