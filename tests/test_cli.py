@@ -64,8 +64,8 @@ def test_table_and_csv_output(tmp_path, capsys):
     assert len(rows) == len(report["contacts"]) + len(report["landings"]) + len(report["calf_raises"]["reps"])
 
 
-def _json_report(path, capsys) -> str:
-    assert main(["analyse", str(path), "--format", "json"]) == 0
+def _json_report(path, capsys, *options: str) -> str:
+    assert main(["analyse", str(path), "--format", "json", *options]) == 0
     return capsys.readouterr().out
 
 
@@ -147,3 +147,18 @@ def test_unknown_exercise_is_refused_with_the_choices():
     r = run("analyse", str(committed_recordings()[0]), "--exercise", "pogo")
     assert r.returncode == 2
     assert "invalid choice: 'pogo'" in r.stderr and "pogo_hops" in r.stderr
+
+
+def test_hold_target_and_tempo_options(tmp_path, capsys):
+    rec = tmp_path / "holds.csv"
+    opts = ["--rate", "208", "--set", "reps=2", "--set", "hold_s=4", "--set", 'hold_failure=["stumble"]']
+    assert main(["simulate", "forward_hop_hold", "-o", str(rec), *opts]) == 0
+    capsys.readouterr()
+    verdicts = {}
+    for target in ("1", "8"):
+        report = json.loads(_json_report(rec, capsys, "--hold-target", target))
+        verdicts[target] = [h["hold_target_met"] for h in report["landings"]]
+        assert all(h["hold_target_s"] == float(target) for h in report["landings"])
+    assert verdicts["1"] == [True, True] and verdicts["8"] == [False, False]
+    r = run("analyse", str(rec), "--tempo", "1-2")
+    assert r.returncode == 2 and "four durations" in r.stderr

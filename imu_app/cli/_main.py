@@ -68,6 +68,18 @@ def _parser() -> argparse.ArgumentParser:
         + " (default: from the recording's metadata)",
     )
     a.add_argument("--leg", choices=["left", "right"], help="instrumented leg (default: from the metadata)")
+    a.add_argument(
+        "--hold-target",
+        type=float,
+        metavar="S",
+        help="landing hold asked for, in s (default: the exercise's, 5 s for the hop and hold)",
+    )
+    a.add_argument(
+        "--tempo",
+        type=_tempo,
+        metavar="RISE-TOP-LOWER-PAUSE",
+        help="calf-raise tempo to judge reps against, in s (default 1-0-3-2)",
+    )
     a.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
     a.set_defaults(run=_cmd_analyse)
 
@@ -125,6 +137,17 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
+def _tempo(text: str) -> tuple[float, float, float, float]:
+    """``1-0-3-2`` (seconds of rise, top hold, lowering, bottom pause) as a tuple."""
+    try:
+        phases = tuple(float(x) for x in text.split("-"))
+    except ValueError:
+        phases = ()
+    if len(phases) != 4 or min(phases) < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected four durations in s, e.g. 1-0-3-2")
+    return phases  # type: ignore[return-value]
+
+
 def _exercise_help() -> str:
     """Each exercise's --set options with their defaults (a pair is a range drawn from per rep)."""
     lines = ["exercise options (--set KEY=VALUE; a [min,max] pair is a range drawn from per rep):"]
@@ -173,7 +196,10 @@ def _refuse_overwrite(path: Path, force: bool) -> None:
 def _cmd_analyse(args: argparse.Namespace) -> int:
     data = _load(args.files)
     path = ", ".join(str(f) for f in args.files)
-    report = analyse(data, AnalysisOptions(exercise=args.exercise, leg=args.leg), path=path)
+    options = AnalysisOptions(
+        exercise=args.exercise, leg=args.leg, hold_target_s=args.hold_target, calf_tempo_s=args.tempo
+    )
+    report = analyse(data, options, path=path)
     text = FORMATTERS[args.format](report)
     if args.output:
         args.output.write_text(text, encoding="utf-8")
