@@ -272,3 +272,37 @@ def test_a_rise_after_a_partial_reps_pause_ends_the_previous_pause():
     reps = detect_calf_raises(sim.data).calf_raises.reps
     for before, after in itertools.pairwise(reps):
         assert before.end_s <= after.start_s + 0.05
+
+
+def test_a_first_rise_from_the_step_is_not_partial_beside_rises_from_below_it():
+    # The first rep of an eccentric set rises from the step, the others from below it, higher than a rise
+    # from the flat foot can reach. Read from the flat they all clipped at the top of the circle, the set's
+    # full range came out too large and the first rep fell below the partial threshold.
+    sim = simulate(
+        "eccentric_calf_raise",
+        SensorParams(sample_rate_hz=52.0, mounting="random"),
+        seed=1005,
+        n_sets=1,
+        knee="alternate",
+        tempo=(1.0, 0.0, 3.0, 2.0),
+    )
+    res = detect_calf_raises(sim.data)
+    assert res.calf_raises.count == len(sim.truth.calf_raises)
+    assert res.calf_raises.partial_count == 0
+    ranges = [r.range_deg for r in res.calf_raises.reps]
+    assert max(ranges) < 62.0  # a clipped reading is 58.4 deg of foot rotation plus the tilt
+
+
+def test_a_knee_bend_after_a_pause_does_not_make_a_full_rep():
+    # The slow positive velocity lobe of a bottom pause, fitted as a rise of about a centimetre that ends
+    # in the knee bend before the next rep, must not take the bend's tilt as its range.
+    sim = simulate(
+        "single_leg_calf_raise",
+        SensorParams(sample_rate_hz=52.0, mounting="random"),
+        seed=1005,
+        n_sets=1,
+        knee="alternate",
+        tempo=(1.0, 0.0, 2.0, 1.0),
+    )
+    res = detect_calf_raises(sim.data)
+    assert res.calf_raises.count == len(sim.truth.calf_raises)

@@ -347,6 +347,9 @@ _FAMILIES = (
     (_GAMMA_FLAT - np.radians(14.0), np.radians(12.0)),
 )
 
+#: The families' start angles, highest (the flat foot) first.
+_FAMILY_STARTS = tuple(sorted({g for g, _ in _FAMILIES}, reverse=True))
+
 
 def _rise_shape(v: np.ndarray, family: int) -> np.ndarray:
     """Vertical acceleration (per unit lever, normalised time) of a minimum-jerk rise of the foot angle:
@@ -873,8 +876,20 @@ class _RepFit:
 def _arc_deg(rise_m: float, lever_m: float, start_rad: float) -> float:
     """Plantarflexion (deg) that lifts the ankle by ``rise_m`` on its circle about the metatarsal heads,
     from the lever's angle ``start_rad`` (that of the rise's fitted shape: the flat foot, or the heel below
-    a step)."""
-    top = np.arcsin(np.clip(np.sin(start_rad) + max(rise_m, 0.0) / lever_m, -1.0, 1.0))
+    a step).
+
+    From the flat foot the ankle can rise by at most ``lever_m * (1 - sin(start_rad))`` (7 cm with the
+    defaults), less than a raise from below a step lifts it (8-9 cm). A rise read higher than its shape's
+    start allows therefore began lower, below the step: it is measured from the highest start angle of
+    :data:`_FAMILIES` that admits it. Clipping at the top of the circle instead would read every such rise
+    as 58 deg whatever its height, inflating the set's full range against which partial reps are judged.
+    """
+    rise = max(rise_m, 0.0) / lever_m
+    if np.sin(start_rad) + rise > 1.0:
+        lower = [g for g in _FAMILY_STARTS if g < start_rad]
+        fits = [g for g in lower if np.sin(g) + rise <= 1.0]
+        start_rad = fits[0] if fits else (lower[-1] if lower else start_rad)
+    top = np.arcsin(np.clip(np.sin(start_rad) + rise, -1.0, 1.0))
     return float(np.degrees(top - start_rad))
 
 
@@ -939,7 +954,9 @@ def detect_calf_raises(
        to the flat), or a knee bend / straightening of ``posture_deg`` or more, timed by a fit of the
        shank's angle, whichever comes first.
     5. *Partial reps and knee.* Partial reps cover less than ``partial_fraction`` of the set's full
-       plantarflexion range.
+       plantarflexion range: the foot's rotation (measured from below the step when the rise is higher than
+       the flat foot can reach) plus the shank's tilt up to half of it (more is a knee bend, not the
+       rise's tilt).
        Bent-knee reps rotate the shank by more than ``bent_tilt_deg`` per full rep.
 
     *Look-ahead.* A rep is decided once its pause has ended, at most ``max_pause_s`` after its bottom
@@ -1109,6 +1126,25 @@ def _knees(members: list[dict], partial: np.ndarray, params: CalfRaiseParams) ->
     return {id(r): knee for r in members}
 
 
+#: A rise tilts the shank by at most this fraction of the foot's rotation: the ankle moves forward along
+#: its arc by ``L (cos g_a - cos g_top)`` while the knee stays, which turns a 40-cm shank by a quarter to
+#: 0.3 times the foot's rotation for full and partial rises from the flat or below a step; the rest of the
+#: allowance is sway and a rise that reads low.
+_MAX_TILT_PER_DEG = 0.5
+
+
+def _range_deg(foot_deg: float, tilt_deg: float | None) -> float:
+    """Plantarflexion range (deg) of a rep: the foot's rotation plus the shank's tilt over the rise.
+
+    The tilt counts only up to :data:`_MAX_TILT_PER_DEG` times the foot's rotation. More than that is no
+    rise's tilt but a knee bend inside the rise's window: the slow positive lobe that the high-pass leaves
+    in a bottom pause, fitted as a rise of about a centimetre that ends in the knee bend before the next
+    rep, would otherwise add the bend's 12-20 deg to its range and be counted as a full rep.
+    """
+    tilt = abs(tilt_deg or 0.0)
+    return foot_deg + min(tilt, _MAX_TILT_PER_DEG * max(foot_deg, 0.0))
+
+
 def _assemble(
     raw: list[dict], params: CalfRaiseParams, warnings: tuple[str, ...], lookahead_s: float
 ) -> CalfRaiseResult:
@@ -1120,7 +1156,7 @@ def _assemble(
     sets: list[SetSummary] = []
     for set_index, bout in enumerate(bouts):
         members = raw[bout]
-        ranges = np.array([r["low_deg"] + abs(r["tilt_deg"] or 0.0) for r in members])
+        ranges = np.array([_range_deg(r["low_deg"], r["tilt_deg"]) for r in members])
         full = float(np.quantile(ranges, 0.75))
         partial = ranges < params.partial_fraction * full
         pauses = [r["pause_end_s"] - r["bottom_s"] for r in members if r["pause_end_s"] is not None]
@@ -1141,7 +1177,7 @@ def _assemble(
                     top_hold_s=r["lower_s"] - r["top_s"],
                     eccentric_s=r["bottom_s"] - r["lower_s"],
                     bottom_pause_s=end - r["bottom_s"],
-                    range_deg=r["rise_deg"] + abs(r["tilt_deg"] or 0.0),
+                    range_deg=_range_deg(r["rise_deg"], r["tilt_deg"]),
                     partial=bool(is_partial),
                     knee=knee,
                     set_index=set_index,

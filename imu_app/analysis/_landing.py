@@ -217,16 +217,16 @@ def detect_landings(
     Here the signal is the angular rate of the shank, which rings after the landing as a damped oscillation
     ``A exp(-t/tau) sin(2 pi f t + phi)`` about a fixed axis on top of the steady sway of single-leg stance.
     From ``settle_s`` after touch-down (the absorption is over) to ``fit_span_s`` the three axes are
-    resampled at 50 Hz and fitted by variable projection: for each (``tau``, ``f``) of a geometric grid the
+    resampled at 25 Hz and fitted by variable projection: for each (``tau``, ``f``) of a geometric grid the
     sine, cosine, constant and linear-trend coefficients are a closed-form linear least-squares fit, shared
-    across all holds that span the whole window (one matrix product); the best grid point is refined on a
-    finer local grid with a parabola. The sway ``sigma`` is the RMS of what the fitted ringing leaves of the
-    hold's own angular rate, from ``settle_s`` to its end (not into a hop's push-off): the sway of single-leg
-    stance changes from hold to hold and within a session by up to a quarter, so a pooled reference moves
-    the result. The landing is stabilised when the envelope falls to the sway, ``tau ln(A / sigma)`` after
-    touch-down. Fitting the waveform uses the phase coherence of the ringing, which the sway (an incoherent
-    mixture of frequencies) lacks, and is not moved by the random beats that shift a threshold crossing by a
-    full period.
+    across all holds that span the whole window (one matrix product); a parabola through the best grid point
+    and its neighbours refines it (a hold shorter than the window first gets a finer local grid of its own).
+    The sway ``sigma`` is the RMS of what the fitted ringing leaves of the hold's own angular rate, from
+    ``settle_s`` to its end (not into a hop's push-off): the sway of single-leg stance changes from hold to
+    hold and within a session by up to a quarter, so a pooled reference moves the result. The landing is
+    stabilised when the envelope falls to the sway, ``tau ln(A / sigma)`` after touch-down. Fitting the
+    waveform uses the phase coherence of the ringing, which the sway (an incoherent mixture of frequencies)
+    lacks, and is not moved by the random beats that shift a threshold crossing by a full period.
 
     *Sway* is the RMS angular rate (gyroscope bias removed) and the RMS of the specific force about its
     1-s mean (gravity removed) from stabilisation to the end of the hold.
