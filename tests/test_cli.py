@@ -60,6 +60,9 @@ def test_table_and_csv_output(tmp_path, capsys):
     out = tmp_path / "events.csv"
     assert main(["analyse", str(rec), "--format", "csv", "-o", str(out)]) == 0
     rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    cells = [v for r in rows for v in r.values() if v]
+    assert all(len(v.partition(".")[2]) <= 4 for v in cells if v[0].isdigit())
+    assert {r["complete"] for r in rows if r["event"] == "contact"} <= {"true", "false"}
     report = json.loads(_json_report(rec, capsys))
     assert len(rows) == len(report["contacts"]) + len(report["landings"]) + len(report["calf_raises"]["reps"])
 

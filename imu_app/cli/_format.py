@@ -158,8 +158,17 @@ def format_csv(report: AnalysisReport) -> str:
     buf = io.StringIO()
     w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     w.writeheader()
-    w.writerows(rows)
+    w.writerows({k: _csv_cell(v) for k, v in r.items()} for r in rows)
     return buf.getvalue()
+
+
+def _csv_cell(value: Any) -> Any:
+    """Times and durations to 0.1 ms (0.0001 s) and metrics to four decimals; booleans as in the JSON."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
 
 
 FORMATTERS: dict[str, Callable[[AnalysisReport], str]] = {
