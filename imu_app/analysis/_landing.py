@@ -159,8 +159,8 @@ def _decimated(data: ImuData, step: int) -> tuple[np.ndarray, np.ndarray, np.nda
             # Block means as a sum of the block's columns with the samples laid side by side: several
             # times cheaper than a mean over a reshaped axis.
             wide = np.ascontiguousarray(seg[: n_full * step]).reshape(n_full, step * 3)
-            blocks = wide[:, :3].copy()
-            for j in range(1, step):
+            blocks = wide[:, :3] + wide[:, 3:6] if step > 1 else wide[:, :3].copy()
+            for j in range(2, step):
                 blocks += wide[:, 3 * j : 3 * j + 3]
             blocks /= step
             if (b - a) % step:
@@ -658,33 +658,74 @@ def _transient_basis(s: np.ndarray, tau_s: np.ndarray, freq_hz: np.ndarray) -> n
     )
 
 
-def _best_on_grid(
-    x: np.ndarray, s: np.ndarray, tau_s: np.ndarray, freq_hz: np.ndarray
-) -> tuple[float, float, np.ndarray]:
-    """Least-squares fit of the ringing to ``x`` (``(n, 3)``) over a grid; parabolic refinement at its best.
+#: Holds fitted together by :func:`_grid_fits` (bounds the size of its arrays to a few tens of MB).
+_FIT_CHUNK = 24
 
-    Returns the time constant, the frequency and the ringing's coefficients (2 x 3: sine and cosine part
-    of each axis).
+
+def _grid_fits(
+    xs: list[np.ndarray], ss: list[np.ndarray], tau_s: np.ndarray, freq_hz: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares fits of the ringing to several holds at once, each over a grid of its own.
+
+    ``xs[h]`` (``(n_h, 3)``) is sampled at ``ss[h]``; ``tau_s[h]`` and ``freq_hz[h]`` are its grid. The
+    holds are padded to the longest with zero rows (which add nothing to the normal equations). Returns
+    the residual sum of squares, ``(holds, len(tau grid), len(freq grid))``, and the coefficients
+    (``(..., 4, 3)``: sine, cosine, constant and trend part of each axis).
     """
-    basis = _transient_basis(s, tau_s, freq_hz)
-    # Normal equations for all grid points at once (four well-scaled columns: no conditioning issue).
-    basis_t = np.swapaxes(basis, -1, -2)
-    gram = basis_t @ basis
-    bx = basis_t @ x
-    coefs = np.linalg.solve(gram, bx)
-    rss = float(np.sum(x * x)) - np.sum(coefs * bx, axis=(2, 3))
-    i, j = np.unravel_index(int(np.argmin(rss)), rss.shape)
-    log_tau = math.log(tau_s[i]) + _vertex(rss[max(i - 1, 0) : i + 2, j], i, tau_s.size) * math.log(
-        tau_s[1] / tau_s[0]
-    )
-    log_f = math.log(freq_hz[j]) + _vertex(rss[i, max(j - 1, 0) : j + 2], j, freq_hz.size) * math.log(
-        freq_hz[1] / freq_hz[0]
-    )
-    tau, freq = math.exp(log_tau), math.exp(log_f)
-    # The coefficients at the refined point itself (the amplitude goes with the time constant).
-    b = _transient_basis(s, np.array([tau]), np.array([freq]))[0, 0]
-    coef = np.linalg.solve(b.T @ b, b.T @ x)
-    return tau, freq, coef[:2]
+    # Holds of similar length together: little padding.
+    order = sorted(range(len(xs)), key=lambda k: ss[k].size)
+    rss = np.empty((len(xs), tau_s.shape[1], freq_hz.shape[1]))
+    coefs_all = np.empty((*rss.shape, 4, 3))
+    for c0 in range(0, len(xs), _FIT_CHUNK):
+        idx = order[c0 : c0 + _FIT_CHUNK]
+        xc, sc = [xs[k] for k in idx], [ss[k] for k in idx]
+        m = len(xc)
+        n_max = max(s.size for s in sc)
+        s_pad = np.zeros((m, n_max))
+        x_pad = np.zeros((m, n_max, 3))
+        mask = np.zeros((m, n_max))
+        trend = np.zeros((m, n_max))
+        for k, (x, s) in enumerate(zip(xc, sc, strict=True)):
+            s_pad[k, : s.size] = s
+            x_pad[k, : s.size] = x
+            mask[k, : s.size] = 1.0
+            trend[k, : s.size] = s - s.mean()
+        taus, freqs = tau_s[idx], freq_hz[idx]
+        e = (np.exp(-s_pad[:, None, :] / taus[:, :, None]) * mask[:, None, :])[:, :, None, :]
+        arg = 2.0 * np.pi * freqs[:, :, None] * s_pad[:, None, :]
+        basis = np.empty((m, taus.shape[1], freqs.shape[1], n_max, 4))
+        np.multiply(e, np.sin(arg)[:, None], out=basis[..., 0])
+        np.multiply(e, np.cos(arg)[:, None], out=basis[..., 1])
+        basis[..., 2] = mask[:, None, None, :]
+        basis[..., 3] = trend[:, None, None, :]
+        # Normal equations for all holds and grid points at once (four well-scaled columns).
+        basis_t = np.swapaxes(basis, -1, -2)
+        gram = basis_t @ basis
+        bx = basis_t @ x_pad[:, None, None]
+        coefs = np.linalg.solve(gram, bx)
+        xx = np.array([float(np.sum(x * x)) for x in xc])
+        rss[idx] = xx[:, None, None] - np.sum(coefs * bx, axis=(3, 4))
+        coefs_all[idx] = coefs
+    return rss, coefs_all
+
+
+def _best_on_grids(
+    xs: list[np.ndarray], ss: list[np.ndarray], tau_s: np.ndarray, freq_hz: np.ndarray
+) -> list[tuple[float, float]]:
+    """Best (time constant, frequency) of the ringing in each hold over its grid (see :func:`_grid_fits`),
+    refined by a parabola through the best grid point and its neighbours."""
+    rss_all, _ = _grid_fits(xs, ss, tau_s, freq_hz)
+    out = []
+    for rss, taus, freqs in zip(rss_all, tau_s, freq_hz, strict=True):
+        i, j = np.unravel_index(int(np.argmin(rss)), rss.shape)
+        log_tau = math.log(taus[i]) + _vertex(rss[max(i - 1, 0) : i + 2, j], i, taus.size) * math.log(
+            taus[1] / taus[0]
+        )
+        log_f = math.log(freqs[j]) + _vertex(rss[i, max(j - 1, 0) : j + 2], j, freqs.size) * math.log(
+            freqs[1] / freqs[0]
+        )
+        out.append((math.exp(log_tau), math.exp(log_f)))
+    return out
 
 
 def _vertex(y: np.ndarray, i: int, n: int) -> float:
@@ -743,22 +784,38 @@ def _stabilise(
                 float(_TAU_GRID_S[i]) * math.exp(di * d_tau),
                 float(_FREQ_GRID_HZ[j]) * math.exp(dj * d_f),
             )
-    sigmas = []
     fine = np.linspace(-1.0, 1.0, 5)
-    for h, s_all, x_all in fitted:
-        n = min(s.size, s_all.size)
-        xs, ss = x_all[:n], s_all[:n]
-        if id(h) in refined:
-            tau, freq = refined[id(h)]
-            b = _transient_basis(ss, np.array([tau]), np.array([freq]))[0, 0]
-            coef = np.linalg.solve(b.T @ b, b.T @ xs)[:2]
-        else:
-            # A hold shorter than the fit span needs a grid of its own: every other point of the shared
-            # one, then a finer one around its best.
-            tau0, f0, _ = _best_on_grid(xs, ss, _TAU_GRID_S[::2], _FREQ_GRID_HZ[::2])
-            tau, freq, coef = _best_on_grid(
-                xs, ss, tau0 * np.exp(2.0 * fine * d_tau), f0 * np.exp(2.0 * fine * d_f)
-            )
+    n_fit = [min(s.size, f[1].size) for f in fitted]
+    xs_fit = [f[2][:n] for f, n in zip(fitted, n_fit, strict=True)]
+    ss_fit = [f[1][:n] for f, n in zip(fitted, n_fit, strict=True)]
+    short = [k for k, f in enumerate(fitted) if id(f[0]) not in refined]
+    if short:
+        # A hold shorter than the fit span needs a grid of its own: every other point of the shared one,
+        # then a finer one around its best.
+        xs_short, ss_short = [xs_fit[k] for k in short], [ss_fit[k] for k in short]
+        coarse = _best_on_grids(
+            xs_short,
+            ss_short,
+            np.tile(_TAU_GRID_S[::2], (len(short), 1)),
+            np.tile(_FREQ_GRID_HZ[::2], (len(short), 1)),
+        )
+        tau0 = np.array([c[0] for c in coarse])
+        f0 = np.array([c[1] for c in coarse])
+        best = _best_on_grids(
+            xs_short,
+            ss_short,
+            tau0[:, None] * np.exp(2.0 * fine * d_tau)[None, :],
+            f0[:, None] * np.exp(2.0 * fine * d_f)[None, :],
+        )
+        for k, tf in zip(short, best, strict=True):
+            refined[id(fitted[k][0])] = tf
+    # The ringing's coefficients at each hold's refined point (the amplitude goes with the time constant).
+    tau_fit = np.array([[refined[id(f[0])][0]] for f in fitted])
+    freq_fit = np.array([[refined[id(f[0])][1]] for f in fitted])
+    coefs = _grid_fits(xs_fit, ss_fit, tau_fit, freq_fit)[1][:, 0, 0, :2]
+    sigmas = []
+    for (h, s_all, x_all), coef in zip(fitted, coefs, strict=True):
+        tau, freq = refined[id(h)]
         arg = 2.0 * np.pi * freq * s_all
         ringing = np.exp(-s_all / tau)[:, None] * (
             np.sin(arg)[:, None] * coef[0][None, :] + np.cos(arg)[:, None] * coef[1][None, :]
