@@ -125,6 +125,8 @@ def test_committed_recordings_replay_to_their_truth(name):
     assert report.calf_raises.partial_count == sum(t.partial for t in truth)
     starts = [_nearest(report.calf_raises.reps, t.top_s).start_s - t.start_s for t in truth]
     assert np.abs(starts).max() < 0.05
+    tops = [_nearest(report.calf_raises.reps, t.top_s).top_s - t.top_s for t in truth]
+    assert np.abs(tops).max() < 0.1
     assert [s.kind for s in report.sets] == ["calf_raises"]
     if data.gyr_dps is None:
         assert any("no gyroscope" in w for w in report.recording.warnings)

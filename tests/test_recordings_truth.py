@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -18,10 +17,11 @@ import pytest
 from imu_app.analysis import analyse
 from imu_app.recordings import load
 
+from .paths import RECORDINGS, committed_recordings
+
 sim = pytest.importorskip("imu_app.sim")
 
-RECORDINGS = Path(__file__).resolve().parent.parent / "recordings"
-ALL = sorted(p.stem for p in RECORDINGS.glob("*.csv"))
+ALL = [p.stem for p in committed_recordings()]
 #: Exercises whose contacts are hops (strides are checked elsewhere).
 HOP_EXERCISES = (
     "pogo_hops",
@@ -174,17 +174,3 @@ def test_landing_holds(name: str) -> None:
             met = t.hold_end_s - t.landing_s >= f.hold_target_s - 0.2
             assert f.hold_target_met == met, f"{name}: hold at {t.landing_s:.2f} s"
     assert len(report.landings) == len(truth.landings), f"{name}: holds where truth has none"
-
-
-@pytest.mark.parametrize("name", _names_with("calf_raises"))
-def test_calf_raise_counts(name: str) -> None:
-    """The bundled calf sessions are counted exactly, partial reps apart, and rise onsets are on time."""
-    _, truth, report = _replay(name)
-    full = [t for t in truth.calf_raises if not t.partial]
-    assert report.calf_raises.count == len(full), name
-    assert report.calf_raises.partial_count == len(truth.calf_raises) - len(full), name
-    for t in full:
-        f = min(report.calf_raises.reps, key=lambda r: abs(r.top_s - t.top_s))
-        assert abs(f.start_s - t.start_s) < 0.1 and abs(f.top_s - t.top_s) < 0.1, (
-            f"{name}: rep at {t.top_s:.1f}"
-        )

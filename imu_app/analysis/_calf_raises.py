@@ -8,7 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from imu_app.analysis._orientation import Orientation, estimate_gravity, moving_mean, segment_bounds
+from imu_app.analysis._orientation import (
+    Orientation,
+    block_means,
+    estimate_gravity,
+    moving_mean,
+    segment_bounds,
+)
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S, group_bouts, metric_stats
 from imu_app.analysis.report import CalfRaiseRep, CalfRaises, SetSummary
 from imu_app.core import STANDARD_GRAVITY_M_S2, AnalysisError, ImuData
@@ -166,21 +172,6 @@ class _Signals:
     acc_noise: float = 0.0  # white noise of ``acc_v`` per sample, m/s^2
 
 
-def _block_mean(x: np.ndarray, k: int) -> np.ndarray:
-    """Means of ``x`` along axis 0 over consecutive blocks of ``k`` samples (the last one may be shorter)."""
-    # C order: estimate_gravity writes its result through reshaped views, which a Fortran-ordered input
-    # (a column slice of a loaded table) would silently turn into copies.
-    x = np.ascontiguousarray(x, dtype=np.float64)
-    if k == 1:
-        return x
-    m = x.shape[0]
-    full = m // k
-    out = np.einsum("bk...->b...", x[: full * k].reshape(full, k, *x.shape[1:])) / k
-    if full * k < m:
-        out = np.concatenate([out, x[full * k :].mean(axis=0, keepdims=True)])
-    return out
-
-
 def _unit(v: np.ndarray) -> np.ndarray:
     return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
 
@@ -228,13 +219,13 @@ def _signals(data: ImuData, orientation: Orientation | None, params: CalfRaisePa
     for a, b in segment_bounds(len(data), data.gaps):
         if data.t_s[b - 1] - data.t_s[a] < 4.0:  # no room for a rep and its plateaus
             continue
-        t = _block_mean(data.t_s[a:b], k) - data.t_s[0]
-        acc = _block_mean(data.acc_g[a:b], k)
-        gyr = None if data.gyr_dps is None else _block_mean(data.gyr_dps[a:b], k)
+        t = block_means(data.t_s[a:b], k) - data.t_s[0]
+        acc = block_means(data.acc_g[a:b], k)
+        gyr = None if data.gyr_dps is None else block_means(data.gyr_dps[a:b], k)
         # The attitude changes far slower than the work rate, so it is estimated on the averaged samples:
         # the same result at a fraction of the cost of every sample.
         up = (
-            _unit(_block_mean(orientation.up[a:b], k))
+            _unit(block_means(orientation.up[a:b], k))
             if orientation is not None
             else estimate_gravity(t, acc)
         )

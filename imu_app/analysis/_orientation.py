@@ -137,6 +137,20 @@ def _block_sums(x: np.ndarray, k: int) -> np.ndarray:
     return out
 
 
+def block_means(x: np.ndarray, k: int) -> np.ndarray:
+    """Means of ``x`` along axis 0 over consecutive blocks of ``k`` samples (the last one may be shorter).
+
+    Row-major first, so that a column-major input (as the CSV reader returns) gives the same sums to the bit.
+    """
+    x = np.ascontiguousarray(x, dtype=np.float64)
+    if k == 1:
+        return x
+    sums = _block_sums(x, k)
+    counts = np.full(sums.shape[0], float(k))
+    counts[-1] = x.shape[0] - k * (sums.shape[0] - 1)
+    return sums / counts.reshape((-1,) + (1,) * (x.ndim - 1))
+
+
 def _weighted_block_sums(x: np.ndarray, w: np.ndarray, k: int) -> np.ndarray:
     """``_block_sums(x * w[:, None], k)`` without forming the weighted copy of ``x`` (memory-bound)."""
     m = x.shape[0]
