@@ -110,14 +110,20 @@ def bench_landings(n_seeds: int) -> dict:
         for t in sim.truth.landings:
             f = min(res.landings, key=lambda x: abs(x.landing_s - t.landing_s)) if res.landings else None
             if f is None or abs(f.landing_s - t.landing_s) > 0.05:
-                rows.append((exercise, rate, gyro, None, None, None, None, t.ended_by, None, False))
+                rows.append((exercise, rate, gyro, None, None, None, None, t.ended_by, None, False, None))
                 continue
             hold_true = t.hold_end_s - t.landing_s
-            tts_err = None
-            if gyro and t.stabilised_s < t.hold_end_s - 0.3 and f.stabilised_s is not None:
-                tts_err = f.stabilised_s - t.stabilised_s
-            elif gyro and t.stabilised_s < t.hold_end_s - 0.3:
-                tts_err = np.inf
+            # Against the method's truth (the same method on the true angular rate): the error, or for a
+            # hold without a true TTS whether the analysis reported none either.
+            tts_err: float | bool | None = None
+            if gyro and t.stabilised_s is not None:
+                tts_err = np.inf if f.stabilised_s is None else f.stabilised_s - t.stabilised_s
+            elif gyro:
+                tts_err = f.stabilised_s is None
+            # Against the envelope model (the hidden transient falls to the realised sway), as before.
+            env_err = None
+            if gyro and t.ringing_settled_s is not None and t.ringing_settled_s < t.hold_end_s - 0.3:
+                env_err = np.inf if f.stabilised_s is None else f.stabilised_s - t.ringing_settled_s
             met_true = hold_true >= t.hold_target_s - tol
             met_ok = None if t.hold_target_s == 0 else f.hold_target_met == met_true
             rows.append(
@@ -132,6 +138,7 @@ def bench_landings(n_seeds: int) -> dict:
                     t.ended_by,
                     f.hold_target_s,
                     any(f"{f.landing_s:.2f} s" in w for w in undecided),
+                    env_err,
                 )
             )
     return {"rows": rows}
@@ -253,25 +260,39 @@ def report(calf: dict, land: dict, speed: dict | None, n_seeds: int) -> str:
     )
     ending = [r[6] == r[7] for r in found]
     lines.append(f"- ending (other foot, hop, stumble, end of recording) right: {_pct(np.mean(ending))}")
-    tts = np.array([r[3] for r in found if r[3] is not None], dtype=float)
+    tts = np.array([r[3] for r in found if isinstance(r[3], float)], dtype=float)
     if tts.size:
         fin = np.isfinite(tts)
-        within_01 = _pct(np.mean(np.abs(tts) <= 0.1))
-        within_02 = _pct(np.mean(np.abs(tts) <= 0.2))
-        median = np.median(np.abs(tts[fin]))
-        bias = np.mean(tts[fin])
         lines.append(
-            "- time to stabilisation (gyroscope sessions, holds that stabilise 0.3 s before they end): "
-            f"{tts.size} holds, reported for {_pct(np.mean(fin))}, within 0.1 s: {within_01}, "
-            f"within 0.2 s: {within_02}, median abs error {median:.3f} s, bias {bias:+.3f} s"
+            "- time to stabilisation against its truth (the same method on the true angular rate; gyroscope "
+            f"sessions, holds with a true TTS): {tts.size} holds, reported for {_pct(np.mean(fin))}, "
+            f"within 0.1 s: {_pct(np.mean(np.abs(tts) <= 0.1))}, within 0.2 s: "
+            f"{_pct(np.mean(np.abs(tts) <= 0.2))}, median abs error {np.median(np.abs(tts[fin])):.3f} s, "
+            f"95th pct {np.quantile(np.abs(tts), 0.95):.3f} s, bias {np.mean(tts[fin]):+.3f} s"
+        )
+    none = [r[3] for r in found if isinstance(r[3], bool)]
+    if none:
+        lines.append(
+            f"  - holds whose balance is too short for a TTS (under 2.3 s): {len(none)}, reported without "
+            f"one: {sum(none)}"
+        )
+    env = np.array([r[10] for r in found if r[10] is not None], dtype=float)
+    if env.size:
+        lines.append(
+            "  - for comparison only, against the envelope model (the hidden transient's envelope falls to "
+            f"the realised sway; not measurable, see docs): {env.size} holds, within 0.1 s: "
+            f"{_pct(np.mean(np.abs(env) <= 0.1))}, within 0.2 s: {_pct(np.mean(np.abs(env) <= 0.2))}, "
+            f"median abs error {np.median(np.abs(env[np.isfinite(env)])):.3f} s"
         )
     for rate in RATES:
         sel = [r for r in found if r[1] == rate]
         if sel:
             h = np.abs(np.array([r[4] for r in sel]))
+            e = np.array([r[3] for r in sel if isinstance(r[3], float)], dtype=float)
+            tts_rate = f", TTS within 0.1 s {_pct(np.mean(np.abs(e) <= 0.1))} of {e.size}" if e.size else ""
             lines.append(
                 f"  - {rate:g} Hz: {len(sel)} holds, hold within 0.05 s {_pct(np.mean(h <= 0.05))}, "
-                f"ending right {_pct(np.mean([r[6] == r[7] for r in sel]))}"
+                f"ending right {_pct(np.mean([r[6] == r[7] for r in sel]))}{tts_rate}"
             )
     if speed:
         lines += ["", "## Speed (one hour at 1 kHz, this machine)", ""]

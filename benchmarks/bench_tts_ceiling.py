@@ -1,15 +1,19 @@
-"""How well can time to stabilisation be measured at all against the simulator's truth?
+"""How well could the envelope model's instant of stabilisation be measured at all?
 
 Run from the project root (about a minute)::
 
     .venv/bin/python benchmarks/bench_tts_ceiling.py
 
-The truth is ``landing + tau ln(A / sigma)`` with the transient's own ``A`` and ``tau``. The recording holds
-that transient plus the hold's sway, whose components reach into the ringing's band (0.1-2.5 Hz against
-1-2.5 Hz). This script gives an estimator everything but ``A`` and ``tau``: the exact ringing axis (from a
-recording of the same motion without sway), frequency and phase, and the truth's ``sigma``; it fits only
-``A`` and ``tau`` by least squares from 0.3 s after touch-down. Whatever it misses, no estimator that sees
-only the recording can be expected to get: the figures bound what ``detect_landings`` can reach.
+The simulator keeps, beside the TTS truth by the app's method, the instant the hidden landing transient's
+envelope falls to the sway the hold realised (``TruthLanding.ringing_settled_s`` = ``landing + tau ln(A /
+sigma)`` with the transient's own ``A`` and ``tau``). The recording holds that transient plus the hold's
+sway, whose components reach into the ringing's band (0.1-2.5 Hz against 1-2.5 Hz). This script gives an
+estimator everything but ``A`` and ``tau``: the exact ringing axis (from a recording of the same motion
+without sway), frequency and phase, and the truth's ``sigma``; it fits only ``A`` and ``tau`` by least
+squares from 0.3 s after touch-down. Whatever it misses, no estimator that sees only the recording can be
+expected to get: the figures bound how well any analysis can reach that instant, which is why the
+reported TTS is defined by its method instead (``imu_app.core.stabilisation``), with the method applied
+to the true angular rate as its truth.
 """
 
 from __future__ import annotations
@@ -57,11 +61,11 @@ def main() -> None:
         t = run.data.t_s - run.data.t_s[0]
         ringing = {(a.t0, a.channel): a for a in motion.additives if a.kind == "transient"}
         for x in session.landings:
-            if x.stabilised_s > x.hold_end_s - 0.3:
+            if x.ringing_settled_s is None or x.ringing_settled_s > x.hold_end_s - 0.3:
                 continue
             a3, a4 = ringing[(x.landing_s, 3)], ringing[(x.landing_s, 4)]
             land, end = run.to_recording_time(x.landing_s), run.to_recording_time(x.hold_end_s)
-            tts_true = run.to_recording_time(x.stabilised_s) - land
+            tts_true = run.to_recording_time(x.ringing_settled_s) - land
             sigma = math.degrees(math.hypot(a3.amp, a4.amp)) / math.exp(tts_true / a3.tau)
             s = np.arange(0.3, min(3.5, end - land - 0.1), STEP_S)
             rec = np.column_stack([np.interp(land + s, t, run.data.gyr_dps[:, k]) for k in range(3)])
@@ -72,7 +76,8 @@ def main() -> None:
             errors.append(tau * math.log(max(amp / sigma, 1.0)) - tts_true)
     err = np.abs(np.array(errors))
     print(
-        f"{err.size} holds: within 0.1 s {100 * np.mean(err <= 0.1):.1f} %, within 0.2 s "
+        f"oracle fit against the envelope model's instant (ringing_settled_s), {err.size} holds: "
+        f"within 0.1 s {100 * np.mean(err <= 0.1):.1f} %, within 0.2 s "
         f"{100 * np.mean(err <= 0.2):.1f} %, median abs error {np.median(err):.3f} s"
     )
 

@@ -107,7 +107,9 @@ def test_sets_are_split_by_rest_and_tempo_is_judged_against_the_target():
     res = detect_calf_raises(sim.data, CalfRaiseParams(target_tempo_s=(1.0, 0.0, 1.0, 0.5)))
     assert [s.count for s in res.sets] == [5, 5]
     assert all(s.kind == "calf_raises" for s in res.sets)
-    assert [r.set_index for r in res.calf_raises.reps] == [0] * 5 + [1] * 5
+    # The shift onto one leg before the second set may be listed as a partial rep, never counted.
+    assert [r.set_index for r in res.calf_raises.reps if not r.partial] == [0] * 5 + [1] * 5
+    assert res.calf_raises.partial_count <= 1
     ecc = res.sets[0].stats["eccentric_s"]
     assert ecc.mean == pytest.approx(2.0, abs=0.15)
     # Lowering takes 2 s against a 1 s target: the notes say so from the first rep.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from dataclasses import dataclass
 
@@ -170,6 +171,7 @@ class _Signals:
     gyro: bool
     tilt_sum: np.ndarray | None = None  # running sum of ``tilt`` (leading 0), for means over any stretch
     acc_noise: float = 0.0  # white noise of ``acc_v`` per sample, m/s^2
+    alpha: np.ndarray | None = None  # angular acceleration, sensor axes, rad/s^2 (with a gyroscope)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -246,13 +248,13 @@ def _signals(data: ImuData, orientation: Orientation | None, params: CalfRaisePa
             angle = _gravity_tilt(_unit(moving_mean(acc, max(1, round(0.1 * work_hz)))))
         lp_width = max(1, round(len(t) / max(t[-1] - t[0], 1e-9)))
         slow = moving_mean(moving_mean(acc, lp_width), lp_width)
-        pieces.append((t, acc, slow, up, angle))
+        pieces.append((t, acc, slow, up, angle, gyr))
     if not pieces:
         return []
     # The slow force changes over a second: every tenth sample is as good as all of them.
     bias = _acc_bias_g(np.concatenate([p[2][::10] for p in pieces]))
     out = []
-    for t, acc, _, up, angle in pieces:
+    for t, acc, _, up, angle, gyr in pieces:
         work_hz = (len(t) - 1) / max(t[-1] - t[0], 1e-9)
         sos = butter(2, params.highpass_hz, btype="highpass", fs=work_hz, output="sos")
         # |f| = sqrt((1 + a_v)^2 + a_h^2) in g, so a_v = |f| - 1 - a_h^2 / 2 to second order. The magnitude
@@ -279,9 +281,37 @@ def _signals(data: ImuData, orientation: Orientation | None, params: CalfRaisePa
                 gyro=data.gyr_dps is not None,
                 tilt_sum=tilt_sum,
                 acc_noise=noise,
+                alpha=None if gyr is None else _angular_acceleration(t, gyr, work_hz),
             )
         )
     return out
+
+
+def _angular_acceleration(t: np.ndarray, gyr_dps: np.ndarray, work_hz: float) -> np.ndarray:
+    """Angular acceleration (rad/s^2, sensor axes) from the angular rate smoothed over a tenth of a second
+    (sway and calf raises lie below 3 Hz; the differentiated noise does not)."""
+    width = max(1, round(0.1 * work_hz))
+    rate = np.radians(moving_mean(gyr_dps, width))
+    return np.gradient(rate, t, axis=0)
+
+
+def _without_rotation(sig: _Signals, movements: np.ndarray) -> _Signals:
+    """``sig`` with the ankle's vertical acceleration: ``acc_v`` less what the shank's rotation about the
+    ankle gives the sensor above it.
+
+    A sensor at ``r`` from the ankle accelerates by ``alpha x r`` as the shank turns (sway, the tilt of a
+    rise); the vertical part of that is ``alpha . (r x up)``, a fixed combination of the three components
+    of the angular acceleration while the posture holds. Sway on one leg turns the shank at 2-4 deg/s,
+    which gives a sensor 10-30 cm up the shank a few mg, as much as a slow lowering's own acceleration.
+    The combination is fitted by least squares to what the reps' fitted ``movements`` leave of ``acc_v``.
+    Without a gyroscope ``sig`` is returned as it is.
+    """
+    if sig.alpha is None:
+        return sig
+    alpha = sig.alpha - sig.alpha.mean(axis=0)
+    rest = sig.acc_v - movements
+    k = np.linalg.lstsq(alpha, rest - rest.mean(), rcond=None)[0]
+    return dataclasses.replace(sig, acc_v=sig.acc_v - alpha @ k)
 
 
 def _acc_bias_g(slow_acc_g: np.ndarray) -> np.ndarray:
@@ -570,6 +600,214 @@ def _refine(
     return _Fit(s, d, family, amp, lowering)
 
 
+def _rep_model(u: np.ndarray, theta: np.ndarray) -> np.ndarray:
+    """Columns of one rep's vertical acceleration on the times ``u`` (reps x samples) for the parameters
+    ``theta`` (reps x 7: rise onset and duration, lowering onset and duration, the foot lever's angle at
+    the start, the rise's and the lowering's rotation, rad), shape reps x samples x 4: an offset, the bias
+    steps of the rise and of the lowering (the accelerometer's bias projected on the tilting shank) and
+    the ankle's acceleration per metre of lever.
+
+    The ankle moves on a circle about the metatarsal heads: its height is ``L sin(g)``, the lever's angle
+    ``g`` turning from ``g_a`` by ``D_r`` in a minimum-jerk rise and back by ``D_l`` in the lowering, so
+    its vertical acceleration is ``L (cos(g) g'' - sin(g) g'^2)``.
+    """
+    s_r, d_r, s_l, d_l, g_a, span_r, span_l = (theta[:, k : k + 1] for k in range(7))
+    v_r = (u - s_r) / d_r
+    v_l = (u - s_l) / d_l
+    p_r, p_l = _mj(v_r), _mj(v_l)
+    gam = g_a + span_r * p_r - span_l * p_l
+    g1 = span_r * _mj_d(v_r) / d_r - span_l * _mj_d(v_l) / d_l
+    g2 = span_r * _mj_dd(v_r) / d_r**2 - span_l * _mj_dd(v_l) / d_l**2
+    return np.stack([np.ones_like(u), p_r, p_l, np.cos(gam) * g2 - np.sin(gam) * g1 * g1], axis=-1)
+
+
+def _rep_fit(
+    y: np.ndarray, w: np.ndarray, u: np.ndarray, theta: np.ndarray, ridge: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Weighted residuals (reps x samples), their sums of squares and the linear coefficients of the
+    model :func:`_rep_model` fitted to ``y`` for the timings ``theta``."""
+    x = _rep_model(u, theta)
+    xt = np.swapaxes(x * w[..., None], 1, 2)
+    # Batched matrix products: einsum's generic loops are several times slower for these shapes.
+    a = xt @ x + 1e-9 * np.eye(x.shape[-1])
+    a[:, 1, 1] += ridge
+    a[:, 2, 2] += ridge
+    coef = np.linalg.solve(a, xt @ y[..., None])[..., 0]
+    res = (y - (x @ coef[..., None])[..., 0]) * np.sqrt(w)
+    return res, (res * res).sum(axis=1), coef
+
+
+def _render_on(u: np.ndarray, fit: _Fit) -> np.ndarray:
+    """Each transition's fitted acceleration on its own row of times ``u`` (transitions x samples)."""
+    v = (u - fit.onset_s[:, None]) / fit.duration_s[:, None]
+    v = np.where(fit.lowering[:, None], 1.0 - v, v)
+    fam = np.array(_FAMILIES)[fit.family]
+    p = _mj(v)
+    gam = fam[:, :1] + fam[:, 1:] * p
+    shape = np.cos(gam) * fam[:, 1:] * _mj_dd(v) - np.sin(gam) * fam[:, 1:] ** 2 * _mj_d(v) ** 2
+    return fit.acc_amp[:, None] * shape
+
+
+#: Size of the bias steps (m/s^2): a 0.01-g bias, less what ``_acc_bias_g`` removes, on a shank that turns
+#: by a few degrees.
+_BIAS_PRIOR_M_S2 = 0.005
+
+#: Box means per transition on a rep's grid.
+_REP_STEPS = 10
+
+
+def _rep_grid(lo: np.ndarray, hi: np.ndarray, theta: np.ndarray, dt: float) -> tuple[np.ndarray, np.ndarray]:
+    """Times and box widths (reps x samples, width 0 where a rep has fewer samples than the longest) of
+    each rep's window ``lo``-``hi``: :data:`_REP_STEPS` boxes per rise up to the middle of the top hold,
+    as many per lowering after it, so a slow lowering costs no more samples than a fast one."""
+    mid = np.clip(0.5 * (theta[:, 0] + theta[:, 1] + theta[:, 2]), lo, hi)
+    parts = []
+    for a, b, d in ((lo, mid, theta[:, 1]), (mid, hi, theta[:, 3])):
+        step = np.maximum(d / _REP_STEPS, dt)
+        n = np.ceil(np.maximum(b - a, 0.0) / step).astype(np.int64)
+        parts.append((a, (b - a) / np.maximum(n, 1), n))
+    size = int(max(1, np.max(parts[0][2] + parts[1][2])))
+    k = np.arange(size)[None, :]
+    (a0, h0, n0), (a1, h1, n1) = parts
+    first = k < n0[:, None]
+    second = ~first & (k < (n0 + n1)[:, None])
+    u = np.where(
+        first, a0[:, None] + (k + 0.5) * h0[:, None], a1[:, None] + (k - n0[:, None] + 0.5) * h1[:, None]
+    )
+    h = np.where(first, h0[:, None], np.where(second, h1[:, None], 0.0))
+    return np.where(first | second, u, lo[:, None]), h
+
+
+def _render_reps(t: np.ndarray, theta: np.ndarray, coef: np.ndarray) -> np.ndarray:
+    """The vertical acceleration of the reps' fitted movements (:func:`_rep_model`, without offset and
+    bias steps) on the times ``t``."""
+    i0 = np.searchsorted(t, theta[:, 0])
+    i1 = np.searchsorted(t, theta[:, 2] + theta[:, 3])
+    count = np.maximum(i1 - i0, 0)
+    owner = np.repeat(np.arange(count.size), count)
+    idx = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + i0[owner]
+    cols = _rep_model(t[idx][:, None], theta[owner])[:, 0, 3]
+    return np.bincount(idx, weights=cols * coef[owner, 3], minlength=t.size)
+
+
+def _joint_refine(
+    sig: _Signals,
+    rise: _Fit,
+    low: _Fit,
+    *,
+    prev_end: np.ndarray,
+    next_s: np.ndarray,
+    passes: int = 2,
+    iterations: int = 4,
+) -> tuple[_Fit, _Fit]:
+    """Rise and lowering of every rep timed together by Levenberg-Marquardt on the four onsets and
+    durations (the amplitudes in closed form at every step: variable projection), starting from the
+    transitions' separate fits.
+
+    Each rep is seen from half a rise before its onset to half a lowering after its bottom, on a grid of
+    box means a tenth of its rise or lowering wide, with its neighbours' fitted movements
+    subtracted (so the window may reach into them, up to the middle of the previous lowering and of the
+    next rise, but not past a knee bend, ``prev_end`` and ``next_s``); all reps are fitted at once, and
+    again (``passes``) with the neighbours' new fits. The lowering may not start before the top.
+    """
+    n = rise.onset_s.size
+    if n == 0:
+        return rise, low
+    t = sig.t
+    dt = np.diff(t)
+    fam = np.array(_FAMILIES)
+    theta = np.stack(
+        [
+            rise.onset_s,
+            rise.duration_s,
+            low.onset_s,
+            low.duration_s,
+            fam[rise.family, 0],
+            fam[rise.family, 1],
+            fam[rise.family, 1],
+        ],
+        axis=1,
+    )
+    coef = None
+    for _ in range(passes):
+        if coef is None:
+            own_r, own_l = rise, low
+            others = sig.acc_v - _render(t, rise) - _render(t, low)
+        else:
+            others = sig.acc_v - _render_reps(t, theta, coef)
+        y_int = np.concatenate([[0.0], np.cumsum(0.5 * (others[1:] + others[:-1]) * dt)])
+        prev_mid = np.concatenate([[-np.inf], theta[:-1, 2] + 0.5 * theta[:-1, 3]])
+        next_mid = np.concatenate([theta[1:, 0] + 0.5 * theta[1:, 1], [np.inf]])
+        lo = np.fmax(np.fmax(theta[:, 0] - 0.5 * theta[:, 1], prev_mid), np.nan_to_num(prev_end, nan=-np.inf))
+        hi = np.fmin(np.fmin(theta[:, 2] + 1.5 * theta[:, 3], next_mid), np.nan_to_num(next_s, nan=np.inf))
+        lo, hi = np.maximum(lo, t[0]), np.minimum(hi, t[-1])
+        u, h = _rep_grid(lo, hi, theta, float(np.median(dt)))
+        uq = np.clip(u, t[0], t[-1])
+        y = (np.interp(uq + 0.5 * h, t, y_int) - np.interp(uq - 0.5 * h, t, y_int)) / np.maximum(h, 1e-9)
+        if coef is None:
+            y = y + _render_on(u, own_r) + _render_on(u, own_l)
+        else:
+            y = y + _rep_model(u, theta)[..., 3] * coef[:, 3:]
+        # A box mean over ``h`` averages the white noise of ``h / dt`` samples: weights in units of its
+        # variance. The bias steps are at most a few mg: a prior of that size keeps them from taking over
+        # part of a movement (they are shaped like its height) when transitions meet without a pause.
+        w = h / float(np.median(dt)) / (sig.acc_noise**2 + 1e-12)
+        ridge = np.full(theta.shape[0], 1.0 / _BIAS_PRIOR_M_S2**2)
+        theta, coef = _levenberg_marquardt(y, w, u, theta, ridge, iterations=iterations)
+    span = np.array([np.sin(g + a) - np.sin(g) for g, a in _FAMILIES])
+    top = theta[:, 4] + theta[:, 5]
+    h_r = coef[:, 3] * (np.sin(top) - np.sin(theta[:, 4]))
+    h_l = coef[:, 3] * (np.sin(top) - np.sin(top - theta[:, 6]))
+    amp_r = h_r / (theta[:, 1] ** 2 * span[rise.family])
+    amp_l = h_l / (theta[:, 3] ** 2 * span[low.family])
+    return (
+        _Fit(theta[:, 0], theta[:, 1], rise.family, amp_r, rise.lowering),
+        _Fit(theta[:, 2], theta[:, 3], low.family, amp_l, low.lowering),
+    )
+
+
+def _levenberg_marquardt(
+    y: np.ndarray, w: np.ndarray, u: np.ndarray, theta: np.ndarray, ridge: np.ndarray, *, iterations: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Timings (reps x 4) that minimise each rep's residual of :func:`_rep_fit`, from ``theta``, and the
+    linear coefficients there; forward-difference Jacobians, a step per rep."""
+    theta = theta.copy()
+    res, cost, coef = _rep_fit(y, w, u, theta, ridge)
+    lam = np.full(theta.shape[0], 1e-3)
+    for _ in range(iterations):
+        eps = np.concatenate([1e-3 * theta[:, [1, 1, 3, 3]], np.full((theta.shape[0], 3), 1e-3)], axis=1)
+        jac = np.empty((*res.shape, theta.shape[1]))
+        for k in range(theta.shape[1]):
+            th = theta.copy()
+            th[:, k] += eps[:, k]
+            jac[..., k] = (_rep_fit(y, w, u, th, ridge)[0] - res) / eps[:, k : k + 1]
+        jt = np.swapaxes(jac, 1, 2)
+        jtj = jt @ jac
+        jtr = (jt @ res[..., None])[..., 0]
+        diag = np.diagonal(jtj, axis1=1, axis2=2)
+        eye = np.eye(theta.shape[1])
+        damped = jtj + lam[:, None, None] * (eye * diag[:, None, :] + 1e-12 * eye)
+        delta = -np.linalg.solve(damped, jtr[..., None])[..., 0]
+        # No step moves an edge by more than a quarter of its transition.
+        limit = np.concatenate([0.25 * theta[:, [1, 1, 3, 3]], np.full((theta.shape[0], 3), 0.2)], axis=1)
+        trial = theta + np.clip(delta, -limit, limit)
+        trial[:, 1] = np.maximum(trial[:, 1], 0.1)
+        trial[:, 3] = np.maximum(trial[:, 3], 0.1)
+        trial[:, 2] = np.maximum(trial[:, 2], trial[:, 0] + trial[:, 1])
+        trial[:, 4] = np.clip(trial[:, 4], -0.3, 1.2)
+        trial[:, 5:] = np.clip(trial[:, 5:], 0.05, 1.3)
+        t_res, t_cost, t_coef = _rep_fit(y, w, u, trial, ridge)
+        better = t_cost < cost
+        theta[better], res[better], cost[better], coef[better] = (
+            trial[better],
+            t_res[better],
+            t_cost[better],
+            t_coef[better],
+        )
+        lam = np.where(better, lam * 0.3, lam * 10.0)
+    return theta, coef
+
+
 #: Sway makes the angle's residuals coloured: they count once per this many seconds.
 _TILT_CORR_S = 0.1
 
@@ -785,6 +1023,10 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
         hi_s=low.onset_s + 0.1 * low.duration_s,
         lowering=no[ks],
     )
+    # Finally each rep's rise and lowering together: where they meet without a pause, fits of one at a
+    # time pull each other's edge towards the junction.
+    sig = _without_rotation(sig, _render(sig.t, rise) + _render(sig.t, low))
+    rise, low = _joint_refine(sig, rise, low, prev_end=prev_end, next_s=np.fmin(next_any, bend_on))
     # Any change of the shank's angle by ``posture_deg`` or more before the next rise ends the pause.
     bottom = low.onset_s + low.duration_s
     bend_on, _ = _knee_bends(sig, rise.onset_s, bottom, next_any, params, min_deg=params.posture_deg)
@@ -929,10 +1171,13 @@ def detect_calf_raises(
        shape chosen among a few starting angles and ranges. A lowering is a rise backwards in time. Rises
        are timed first; lowerings are timed with the rises' fitted acceleration subtracted and their
        windows stopped at the next rise or knee bend; then the rises again with the lowerings subtracted,
-       which separates a rise from a lowering that follows or precedes it without a pause. With a gyroscope
-       the shank's angle (integrated rate about the flexion axis, bias removed) was tried as a second
-       matched signal; sway makes it time lowerings worse than the acceleration alone, so it is used for
-       knee bends and the knee only. Rise and lowering durations are what a smartphone-gyroscope study of
+       which separates a rise from a lowering that follows or precedes it without a pause. Last, each rep's
+       rise and lowering are fitted together (:func:`_joint_refine`: Levenberg-Marquardt on the four
+       onsets and durations and the foot's starting angle and rotations, amplitudes in closed form), after
+       the acceleration that the shank's rotation gives the sensor above the ankle has been removed with a
+       gyroscope (:func:`_without_rotation`). The shank's angle as a second matched signal timed lowerings
+       worse than the acceleration alone (sway), so it is used for knee bends and the knee only. Rise and
+       lowering durations are what a smartphone-gyroscope study of
        the sitting heel-rise test reports [2]_; sensor studies of the heel-rise test mostly report the
        repetition count [3]_.
     3. *Checks.* A fitted rise longer than ``max_rise_s`` or reading four times its lobe's height is the
@@ -955,9 +1200,8 @@ def detect_calf_raises(
     ``lookahead_s`` (9 s with the defaults).
 
     *Accuracy limits.* The acceleration of a slow lowering is small: 5 cm over 5 s peaks at 0.012 m/s^2
-    (1.2 mg), below the 4-mg noise of one sample and comparable to the acceleration that sway's rotation
-    of the shank gives a sensor 10 cm above the ankle. Slow lowerings (3-5 s) are therefore timed to a few
-    hundred milliseconds, not 50 ms (``docs/landings-and-calf-raises.md``).
+    (1.2 mg), below the 4-mg noise of one sample; with the sensor's noise alone a 3-s lowering is timed to
+    about 50 ms, a 5-s one to a few hundred (``docs/landings-and-calf-raises.md``).
 
     References
     ----------

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 from dataclasses import dataclass
 
@@ -14,10 +13,15 @@ from imu_app.analysis._orientation import moving_mean, segment_bounds
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S, group_bouts, metric_stats
 from imu_app.analysis.report import Landing, SetSummary
 from imu_app.core import AnalysisError, ImuData
+from imu_app.core.stabilisation import (
+    TTS_ABSORPTION_S,
+    TTS_PUSHOFF_S,
+    TTS_WINDOW_S,
+    balance_end_s,
+    time_to_stabilisation,
+)
 
 __all__ = ["ENDINGS", "LandingParams", "LandingResult", "detect_landings"]
-
-logger = logging.getLogger(__name__)
 
 #: What can end a hold, as in the report.
 ENDINGS = ("other_foot", "hop", "stumble", "end_of_recording")
@@ -40,15 +44,11 @@ class LandingParams:
         contacts last 0.1-0.3 s and the last landing of a hop bout, which the other foot joins at once,
         about 0.4 s; a deliberate balance lasts a second or more.
     settle_s
-        Start of the stabilisation fit after touch-down. The first 0.3 s are the absorption of the landing
-        (knee flexion, foot slap): large, but not the balance oscillation the method measures.
-    fit_span_s
-        End of the window (after touch-down) over which the ringing is fitted. Decay times of 0.3-0.8 s
-        leave under 2 % of the ringing after 3.5 s; later samples only add sway to the fit.
+        Start of the stabilisation assessment after touch-down. The first 0.3 s are the absorption of the
+        landing (knee flexion, foot slap): large, but not the balance the method measures.
     window_s
-        Moving window of the activity (RMS angular rate) that tells one-leg from two-leg stance at the end
-        of a hold. Half a second spans at least one period of the balance oscillation (1-2.5 Hz after
-        single-leg landings); it is reported with every landing.
+        Moving-RMS window of the time to stabilisation (see :mod:`imu_app.core.stabilisation`), reported
+        with every landing: published TTS values depend on it.
     impact_min_g, impact_sigmas
         The other foot's touch-down reaches the stance shank as a sharp bump of 0.05-0.15 g: a sample of the
         high-passed specific-force magnitude above both this level and this many noise SDs marks it.
@@ -69,7 +69,8 @@ class LandingParams:
         Spikes within ``early_s`` of the start of the search always need it.
     pushoff_s
         A hold that a hop ends lasts until its take-off; what happens in the push-off before it (up to half
-        a second of countermovement and push, with large accelerations) is not looked at for other endings.
+        a second of countermovement and push, with large accelerations) is not looked at for other endings
+        nor counted in the sway.
     max_rest_s
         Holds further apart than this belong to different sets.
     """
@@ -77,19 +78,18 @@ class LandingParams:
     hold_target_s: float = 5.0
     target_tolerance_s: float = 0.2
     min_hold_s: float = 0.6
-    settle_s: float = 0.3
-    window_s: float = 0.5
+    settle_s: float = TTS_ABSORPTION_S
+    window_s: float = TTS_WINDOW_S
     impact_min_g: float = 0.02
     impact_sigmas: float = 6.0
     burst_min_dps: float = 20.0
     burst_min_g: float = 0.09
     burst_sigmas: float = 5.0
-    pushoff_s: float = 0.6
+    pushoff_s: float = TTS_PUSHOFF_S
     single_leg_sway_dps: float = 1.6
     early_s: float = 0.3
     impact_after_s: float = 0.3
     max_rest_s: float = DEFAULT_MAX_REST_S
-    fit_span_s: float = 3.5
 
     def __post_init__(self) -> None:
         if self.hold_target_s < 0 or self.target_tolerance_s < 0:
@@ -102,9 +102,8 @@ class LandingParams:
 class LandingResult:
     """Holds, their sets and what the user should know about the analysis.
 
-    ``sway_reference_dps`` is the median over the holds of the steady single-leg sway (RMS angular rate)
-    that each hold's stabilisation is measured against; ``lookahead_s`` bounds how long after a hold's end
-    it is decided.
+    ``sway_reference_dps`` is the median over the holds of their sway (``sway_gyr_rms_dps``, RMS angular
+    rate after stabilisation); ``lookahead_s`` bounds how long after a hold's end it is decided.
     """
 
     landings: tuple[Landing, ...]
@@ -130,6 +129,10 @@ class _Hold:
 #: sharpest of them, rises within 10 ms, so 250 Hz keeps its timing to 2 ms while a 1 kHz recording costs
 #: a quarter as much.
 _MAX_RATE_HZ = 250.0
+
+#: Moving window (s) of the activity (RMS angular rate) that tells one-leg from two-leg stance at the end
+#: of a hold: half a second spans at least one period of the balance oscillation (1-2.5 Hz).
+_ACTIVITY_WINDOW_S = 0.5
 
 #: Gaps shorter than this (a few lost packets) do not cut a hold. Nothing that ends a hold fits inside
 #: one: the other foot's touch-down rings for about 40 ms and a stumble or a hop's push-off lasts far
@@ -211,22 +214,14 @@ def detect_landings(
     the next take-off, extrapolated back linearly from its crossings of one and two fifths of
     ``pushoff_level_g``), or the end of the recording.
 
-    *Time to stabilisation.* The published methods smooth a force signal (sequential average [1]_, moving
-    root mean square [2]_, [3]_) and take the instant after which it stays within a threshold derived
-    from quiet stance; TTS values vary considerably with the method and strongly with the trial length [4]_.
-    Here the signal is the angular rate of the shank, which rings after the landing as a damped oscillation
-    ``A exp(-t/tau) sin(2 pi f t + phi)`` about a fixed axis on top of the steady sway of single-leg stance.
-    From ``settle_s`` after touch-down (the absorption is over) to ``fit_span_s`` the three axes are
-    resampled at 25 Hz and fitted by variable projection: for each (``tau``, ``f``) of a geometric grid the
-    sine, cosine, constant and linear-trend coefficients are a closed-form linear least-squares fit, shared
-    across all holds that span the whole window (one matrix product); a parabola through the best grid point
-    and its neighbours refines it (a hold shorter than the window first gets a finer local grid of its own).
-    The sway ``sigma`` is the RMS of what the fitted ringing leaves of the hold's own angular rate, from
-    ``settle_s`` to its end (not into a hop's push-off): the sway of single-leg stance changes from hold to
-    hold and within a session by up to a quarter, so a pooled reference moves the result. The landing is
-    stabilised when the envelope falls to the sway, ``tau ln(A / sigma)`` after touch-down. Fitting the
-    waveform uses the phase coherence of the ringing, which the sway (an incoherent mixture of frequencies)
-    lacks, and is not moved by the random beats that shift a threshold crossing by a full period.
+    *Time to stabilisation* is defined by its method [4]_ (:mod:`imu_app.core.stabilisation`, where the
+    simulator's truth comes from as well): the moving RMS over ``window_s`` (0.5 s) of the shank's
+    resultant angular rate (bias removed, so any mounting) settles below 2.5 times the RMS of the hold's
+    last 1.5 s of balance, its own quiet single-leg stance (the published force-plate methods take their
+    stable state from quiet stance or from the trial itself [1]_, [2]_, [3]_); TTS is the first instant
+    from ``settle_s`` after touch-down after which it stays below until the balance ends (before a hop's
+    push-off, 0.2 s before any other end). A balance shorter than 2.3 s has none. TTS values depend on
+    the method and strongly on the trial length [4]_; ``window_s`` is reported with every landing.
 
     *Sway* is the RMS angular rate (gyroscope bias removed) and the RMS of the specific force about its
     1-s mean (gravity removed) from stabilisation to the end of the hold.
@@ -289,7 +284,7 @@ def detect_landings(
     # 1 g ~ 57 deg/s, the rate of a 1-rad swing per second), over 0.1 s and over the RMS window.
     power = rate2 if rate2 is not None else np.degrees(dev_acc) ** 2
     act = np.sqrt(moving_mean(power, max(1, round(0.1 * fs))))
-    env = np.sqrt(moving_mean(power, max(1, round(params.window_s * fs))))
+    env = np.sqrt(moving_mean(power, max(1, round(_ACTIVITY_WINDOW_S * fs))))
 
     holds: list[_Hold] = []
     prev_end_by: str | None = None
@@ -350,9 +345,8 @@ def detect_landings(
         )
         prev_end_by, prev_end_s = ended_by, end_s
 
-    sigma = None
-    if gyr is not None and holds:
-        sigma = _stabilise(t, gyr, holds, params=params)
+    if gyr is not None:
+        _stabilise(t, gyr, holds, params=params)
     landings = []
     for h in holds:
         w0 = int(np.searchsorted(t, h.stabilised_s if h.stabilised_s is not None else h.landing_s + 1.0))
@@ -379,7 +373,9 @@ def detect_landings(
             )
         )
     landings_t, sets = _sets(landings, params)
-    return LandingResult(landings_t, sets, tuple(warnings), sigma, lookahead_s)
+    sways = [x.sway_gyr_rms_dps for x in landings if x.sway_gyr_rms_dps is not None]
+    sway_reference = float(np.median(sways)) if sways else None
+    return LandingResult(landings_t, sets, tuple(warnings), sway_reference, lookahead_s)
 
 
 def _hold_end(
@@ -402,7 +398,7 @@ def _hold_end(
     of the data), what ended it, and how far the end may be off (s) where the signs disagree.
 
     ``act`` is the activity (angular rate, or without a gyroscope the specific force about its mean in
-    equivalent units) smoothed over 0.1 s, ``env`` the same over ``window_s``; below ``two_leg`` the
+    equivalent units) smoothed over 0.1 s, ``env`` the same over ``_ACTIVITY_WINDOW_S``; below ``two_leg`` the
     athlete stands on both feet.
     """
     end_s, ended_by = (limit, "end_of_recording") if at_end else (limit, "hop")
@@ -457,7 +453,7 @@ def _hold_end(
                 # sample or two; the fit of the whole rise is steadier there (and no better at high rates).
                 onset = None
                 if fs < _LOW_RATE_HZ:
-                    onset = _burst_onset(t, env, kb, base=base, k_min=a, window_s=params.window_s, fs=fs)
+                    onset = _burst_onset(t, env, kb, base=base, k_min=a, window_s=_ACTIVITY_WINDOW_S, fs=fs)
                 if onset is None:
                     k2 = _crossing_back(t, act, kb, burst_level, a) + 1
                     k1 = _crossing_back(t, act, k2, 0.25 * burst_level, a)
@@ -640,94 +636,6 @@ def _other_foot(
     return None
 
 
-#: Sampling of the stabilisation fit (s): the ringing and the sway lie below 4 Hz, so 25 Hz resolves them
-#: at any sensor rate and makes the fit cost independent of it.
-_FIT_STEP_S = 0.04
-#: Grid of the fit's time constant (s) and ringing frequency (Hz), geometric; refined per landing.
-_TAU_GRID_S = np.geomspace(0.15, 3.0, 32)
-_FREQ_GRID_HZ = np.geomspace(0.7, 3.5, 26)
-
-
-def _transient_basis(s: np.ndarray, tau_s: np.ndarray, freq_hz: np.ndarray) -> np.ndarray:
-    """Basis of the ringing and the slow sway, shape ``(len(tau_s), len(freq_hz), len(s), 4)``."""
-    e = np.exp(-s[None, :] / tau_s[:, None])[:, None, :]
-    arg = 2.0 * np.pi * freq_hz[:, None] * s[None, :]
-    ones = np.ones((tau_s.size, freq_hz.size, s.size))
-    return np.stack(
-        [e * np.sin(arg)[None], e * np.cos(arg)[None], ones, ones * (s - s.mean())[None, None, :]], axis=-1
-    )
-
-
-#: Holds fitted together by :func:`_grid_fits` (bounds the size of its arrays to a few tens of MB).
-_FIT_CHUNK = 24
-
-
-def _grid_fits(
-    xs: list[np.ndarray], ss: list[np.ndarray], tau_s: np.ndarray, freq_hz: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Least-squares fits of the ringing to several holds at once, each over a grid of its own.
-
-    ``xs[h]`` (``(n_h, 3)``) is sampled at ``ss[h]``; ``tau_s[h]`` and ``freq_hz[h]`` are its grid. The
-    holds are padded to the longest with zero rows (which add nothing to the normal equations). Returns
-    the residual sum of squares, ``(holds, len(tau grid), len(freq grid))``, and the coefficients
-    (``(..., 4, 3)``: sine, cosine, constant and trend part of each axis).
-    """
-    # Holds of similar length together: little padding.
-    order = sorted(range(len(xs)), key=lambda k: ss[k].size)
-    rss = np.empty((len(xs), tau_s.shape[1], freq_hz.shape[1]))
-    coefs_all = np.empty((*rss.shape, 4, 3))
-    for c0 in range(0, len(xs), _FIT_CHUNK):
-        idx = order[c0 : c0 + _FIT_CHUNK]
-        xc, sc = [xs[k] for k in idx], [ss[k] for k in idx]
-        m = len(xc)
-        n_max = max(s.size for s in sc)
-        s_pad = np.zeros((m, n_max))
-        x_pad = np.zeros((m, n_max, 3))
-        mask = np.zeros((m, n_max))
-        trend = np.zeros((m, n_max))
-        for k, (x, s) in enumerate(zip(xc, sc, strict=True)):
-            s_pad[k, : s.size] = s
-            x_pad[k, : s.size] = x
-            mask[k, : s.size] = 1.0
-            trend[k, : s.size] = s - s.mean()
-        taus, freqs = tau_s[idx], freq_hz[idx]
-        e = (np.exp(-s_pad[:, None, :] / taus[:, :, None]) * mask[:, None, :])[:, :, None, :]
-        arg = 2.0 * np.pi * freqs[:, :, None] * s_pad[:, None, :]
-        basis = np.empty((m, taus.shape[1], freqs.shape[1], n_max, 4))
-        np.multiply(e, np.sin(arg)[:, None], out=basis[..., 0])
-        np.multiply(e, np.cos(arg)[:, None], out=basis[..., 1])
-        basis[..., 2] = mask[:, None, None, :]
-        basis[..., 3] = trend[:, None, None, :]
-        # Normal equations for all holds and grid points at once (four well-scaled columns).
-        basis_t = np.swapaxes(basis, -1, -2)
-        gram = basis_t @ basis
-        bx = basis_t @ x_pad[:, None, None]
-        coefs = np.linalg.solve(gram, bx)
-        xx = np.array([float(np.sum(x * x)) for x in xc])
-        rss[idx] = xx[:, None, None] - np.sum(coefs * bx, axis=(3, 4))
-        coefs_all[idx] = coefs
-    return rss, coefs_all
-
-
-def _best_on_grids(
-    xs: list[np.ndarray], ss: list[np.ndarray], tau_s: np.ndarray, freq_hz: np.ndarray
-) -> list[tuple[float, float]]:
-    """Best (time constant, frequency) of the ringing in each hold over its grid (see :func:`_grid_fits`),
-    refined by a parabola through the best grid point and its neighbours."""
-    rss_all, _ = _grid_fits(xs, ss, tau_s, freq_hz)
-    out = []
-    for rss, taus, freqs in zip(rss_all, tau_s, freq_hz, strict=True):
-        i, j = np.unravel_index(int(np.argmin(rss)), rss.shape)
-        log_tau = math.log(taus[i]) + _vertex(rss[max(i - 1, 0) : i + 2, j], i, taus.size) * math.log(
-            taus[1] / taus[0]
-        )
-        log_f = math.log(freqs[j]) + _vertex(rss[i, max(j - 1, 0) : j + 2], j, freqs.size) * math.log(
-            freqs[1] / freqs[0]
-        )
-        out.append((math.exp(log_tau), math.exp(log_f)))
-    return out
-
-
 def _vertex(y: np.ndarray, i: int, n: int) -> float:
     """Offset (in grid steps, within +-0.5) of the vertex of a parabola through three neighbours."""
     if i == 0 or i == n - 1 or y.size < 3:
@@ -736,106 +644,21 @@ def _vertex(y: np.ndarray, i: int, n: int) -> float:
     return float(np.clip(0.5 * (y[0] - y[2]) / den, -0.5, 0.5)) if den > 0 else 0.0
 
 
-def _stabilise(
-    t: np.ndarray,
-    gyr: np.ndarray,
-    holds: list[_Hold],
-    *,
-    params: LandingParams,
-) -> float | None:
-    """Fit the landing ringing of every hold and set its stabilisation; returns the median steady sway
-    (RMS deg/s) of the holds.
-
-    Each hold is resampled at ``_FIT_STEP_S`` from ``settle_s`` after touch-down. The ringing is fitted
-    over at most ``fit_span_s`` (by then it has died down into the sway for any time constant the grid
-    holds), the sway over the whole hold up to its end (not into a hop's push-off).
-    """
-    step = _FIT_STEP_S
-    s = params.settle_s + step * np.arange(max(8, round((params.fit_span_s - params.settle_s) / step)))
-    fitted = []
+def _stabilise(t: np.ndarray, gyr: np.ndarray, holds: list[_Hold], *, params: LandingParams) -> None:
+    """Set every hold's stabilisation by :func:`imu_app.core.stabilisation.time_to_stabilisation` on the
+    bias-free angular rate, from touch-down to the end of its balance (before a hop's push-off)."""
     for h in holds:
-        end = h.end_s - (params.pushoff_s if h.ended_by == "hop" else 0.05)
-        if end - h.landing_s < params.settle_s + 0.5:
-            continue
-        s_all = np.arange(params.settle_s, end - h.landing_s, step)
-        # Only the hold's own samples (and one either side): interpolating into the whole recording costs
-        # a pass over it per hold.
-        a, b = max(h.i0 - 2, 0), min(h.i1 + 2, t.size)
-        x_all = np.column_stack([np.interp(h.landing_s + s_all, t[a:b], gyr[a:b, k]) for k in range(3)])
-        fitted.append((h, s_all, x_all))
-    if not fitted:
-        return None
-    # The coarse grid is the same for every hold that lasts the whole fit span: one projection for all.
-    full = [f for f in fitted if f[1].size >= s.size]
-    d_tau = math.log(_TAU_GRID_S[1] / _TAU_GRID_S[0])
-    d_f = math.log(_FREQ_GRID_HZ[1] / _FREQ_GRID_HZ[0])
-    refined: dict[int, tuple[float, float]] = {}
-    if full:
-        q, _ = np.linalg.qr(_transient_basis(s, _TAU_GRID_S, _FREQ_GRID_HZ))
-        xs = np.stack([f[2][: s.size] for f in full])
-        proj = np.einsum("abnk,hnc->habkc", q, xs, optimize=True)
-        explained = np.sum(proj * proj, axis=(3, 4))
-        for f, e in zip(full, explained, strict=True):
-            i, j = np.unravel_index(int(np.argmax(e)), e.shape)
-            # Between grid points: the vertex of the parabola through the best and its neighbours.
-            di = _vertex(-e[max(i - 1, 0) : i + 2, j], int(i), e.shape[0])
-            dj = _vertex(-e[i, max(j - 1, 0) : j + 2], int(j), e.shape[1])
-            refined[id(f[0])] = (
-                float(_TAU_GRID_S[i]) * math.exp(di * d_tau),
-                float(_FREQ_GRID_HZ[j]) * math.exp(dj * d_f),
-            )
-    fine = np.linspace(-1.0, 1.0, 5)
-    n_fit = [min(s.size, f[1].size) for f in fitted]
-    xs_fit = [f[2][:n] for f, n in zip(fitted, n_fit, strict=True)]
-    ss_fit = [f[1][:n] for f, n in zip(fitted, n_fit, strict=True)]
-    short = [k for k, f in enumerate(fitted) if id(f[0]) not in refined]
-    if short:
-        # A hold shorter than the fit span needs a grid of its own: every other point of the shared one,
-        # then a finer one around its best.
-        xs_short, ss_short = [xs_fit[k] for k in short], [ss_fit[k] for k in short]
-        coarse = _best_on_grids(
-            xs_short,
-            ss_short,
-            np.tile(_TAU_GRID_S[::2], (len(short), 1)),
-            np.tile(_FREQ_GRID_HZ[::2], (len(short), 1)),
-        )
-        tau0 = np.array([c[0] for c in coarse])
-        f0 = np.array([c[1] for c in coarse])
-        best = _best_on_grids(
-            xs_short,
-            ss_short,
-            tau0[:, None] * np.exp(2.0 * fine * d_tau)[None, :],
-            f0[:, None] * np.exp(2.0 * fine * d_f)[None, :],
-        )
-        for k, tf in zip(short, best, strict=True):
-            refined[id(fitted[k][0])] = tf
-    # The ringing's coefficients at each hold's refined point (the amplitude goes with the time constant).
-    tau_fit = np.array([[refined[id(f[0])][0]] for f in fitted])
-    freq_fit = np.array([[refined[id(f[0])][1]] for f in fitted])
-    coefs = _grid_fits(xs_fit, ss_fit, tau_fit, freq_fit)[1][:, 0, 0, :2]
-    sigmas = []
-    for (h, s_all, x_all), coef in zip(fitted, coefs, strict=True):
-        tau, freq = refined[id(h)]
-        arg = 2.0 * np.pi * freq * s_all
-        ringing = np.exp(-s_all / tau)[:, None] * (
-            np.sin(arg)[:, None] * coef[0][None, :] + np.cos(arg)[:, None] * coef[1][None, :]
-        )
-        sway = x_all - ringing
-        sigma = math.sqrt(float(np.mean(np.sum(sway * sway, axis=1))))
-        amp = float(np.linalg.norm(coef))
-        sigmas.append(sigma)
-        h.stabilised_s = h.landing_s + (tau * math.log(amp / sigma) if amp > sigma else params.settle_s)
-        if h.stabilised_s > h.end_s:
-            h.stabilised_s = None
-        logger.debug(
-            "ringing fit: landing %.3f amp %.2f tau %.3f f %.2f sigma %.3f",
+        # Only the hold's own samples: the method needs nothing outside them.
+        a, b = max(h.i0 - 1, 0), min(h.i1 + 1, t.size)
+        tts = time_to_stabilisation(
+            t[a:b],
+            gyr[a:b],
             h.landing_s,
-            amp,
-            tau,
-            freq,
-            sigma,
+            balance_end_s(h.end_s, h.ended_by),
+            window_s=params.window_s,
+            absorption_s=params.settle_s,
         )
-    return float(np.median(sigmas))
+        h.stabilised_s = None if tts is None else h.landing_s + tts
 
 
 def _sets(

@@ -30,7 +30,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from imu_app.core import STANDARD_GRAVITY_M_S2
+from imu_app.core.stabilisation import balance_end_s, time_to_stabilisation
 from imu_app.sim._motion import Additive, Motion, Sway, Track
+from imu_app.sim._sensor import ideal_signals
 from imu_app.sim._truth import TruthContact, TruthLanding, TruthRep, TruthSet
 
 G = STANDARD_GRAVITY_M_S2
@@ -381,11 +383,9 @@ class Session:
         self.env.hold(t0)
         self.env.to(t0 + 0.05, self.sway_single)
         self.single = True
-        # Provisional: against the nominal sway; ``motion()`` replaces it with the sway this hold realised.
-        stabilised = t0 + tau * math.log(max(amp / self.sway_single, 1.0))
+        # ``motion()`` sets the stabilisation truth, once the whole motion (with its sway) is known.
         self._open_hold = {
             "landing_s": t0,
-            "stabilised_s": stabilised,
             "hold_target_s": hold_target_s,
             "transient": (amp, tau, t1),
         }
@@ -398,7 +398,7 @@ class Session:
             self.landings.append(
                 TruthLanding(
                     landing_s=h["landing_s"],
-                    stabilised_s=h["stabilised_s"],
+                    stabilised_s=None,
                     hold_end_s=self.t,
                     hold_target_s=h["hold_target_s"],
                     ended_by=ended_by,
@@ -667,26 +667,42 @@ class Session:
             additives=list(self.additives),
             body_z=self.zb,
         )
-        self._stabilisation_against_realised_sway(motion)
+        self._stabilisation_truth(motion)
         return motion
 
-    def _stabilisation_against_realised_sway(self, motion: Motion) -> None:
-        """Truth of stabilisation against the sway each hold actually realised.
+    def _stabilisation_truth(self, motion: Motion) -> None:
+        """Truth of every hold's stabilisation, by the app's method on the true angular rate, and the instant
+        the hidden transient's envelope falls to the sway the hold realised.
 
-        The sway is a sum of a few sinusoids down to 0.1 Hz, so over a hold of a few seconds its RMS differs
-        from the nominal level ``sway_single`` by up to a quarter. The nominal level is a property of the
-        generator that no analysis of the recording can recover; the sway of the hold itself is measurable.
-        ``sigma`` is therefore the RMS sway angular rate (magnitude over the three axes, transient excluded)
-        from the end of the landing's absorption to the end of the hold, and the landing is stabilised when
-        the transient's envelope ``A exp(-(t - landing)/tau)`` falls to it.
+        ``stabilised_s`` is :func:`imu_app.core.stabilisation.time_to_stabilisation` applied to the shank's
+        body angular rate as the kinematics give it (before the sensor's filter, bias and noise), sampled
+        at ``_TRUTH_STEP_S`` from touch-down to the end of the hold's balance. Its magnitude, which the
+        method uses, depends neither on the leg nor on the mounting.
+
+        ``ringing_settled_s`` is ``landing + tau ln(A / sigma)`` with the transient's own ``A`` and ``tau``
+        and ``sigma`` the RMS sway angular rate (magnitude over the three axes, transient excluded) from the
+        end of the landing's absorption to the end of the hold.
         """
-        step = 0.005
+        step = _TRUTH_STEP_S
         for index, amp, tau, t_settled in self._transients:
             x = self.landings[index]
-            if x.hold_end_s - t_settled < 0.2:
-                continue
-            t = np.arange(t_settled, x.hold_end_s, step)
-            rate = np.gradient(motion._sway(t, step), step, axis=0) / DEG
-            sigma = math.sqrt(float(np.mean(np.sum(rate * rate, axis=1))))
-            stabilised = x.landing_s + tau * math.log(max(amp / sigma, 1.0))
-            self.landings[index] = dataclasses.replace(x, stabilised_s=stabilised)
+            ringing = None
+            if x.hold_end_s - t_settled >= 0.2:
+                t = np.arange(t_settled, x.hold_end_s, step)
+                rate = np.gradient(motion._sway(t, step), step, axis=0) / DEG
+                sigma = math.sqrt(float(np.mean(np.sum(rate * rate, axis=1))))
+                ringing = x.landing_s + tau * math.log(max(amp / sigma, 1.0))
+            end = balance_end_s(x.hold_end_s, x.ended_by)
+            tts = None
+            if end - x.landing_s > 2 * step:
+                t = np.arange(x.landing_s, end, step)
+                _, omega = ideal_signals(motion, t, step, "right")
+                tts = time_to_stabilisation(t, omega, x.landing_s, end)
+            self.landings[index] = dataclasses.replace(
+                x, stabilised_s=None if tts is None else x.landing_s + tts, ringing_settled_s=ringing
+            )
+
+
+#: Sampling of the true angular rate for the stabilisation truth (s): the ringing and the sway lie below
+#: 4 Hz, and the method's 0.5-s window holds 100 samples.
+_TRUTH_STEP_S = 0.005

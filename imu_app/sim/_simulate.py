@@ -117,7 +117,7 @@ def _truth_on_sensor_clock(session: Session, run: SensorRun) -> Truth:
         changes = {
             f.name: float(run.to_recording_time(getattr(item, f.name)))
             for f in dataclasses.fields(item)
-            if f.name.endswith("_s") and f.name != "hold_target_s"
+            if f.name.endswith("_s") and f.name != "hold_target_s" and getattr(item, f.name) is not None
         }
         return dataclasses.replace(item, **changes)
 

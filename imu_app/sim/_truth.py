@@ -74,23 +74,31 @@ class TruthLanding:
     landing_s
         Touch-down.
     stabilised_s
-        First instant after which the landing transient's envelope ``A exp(-(t - landing)/tau)`` stays below
-        the steady sway RMS ``sigma``: ``landing_s + tau ln(A / sigma)``. ``sigma`` is the RMS sway angular
-        rate this hold realised (from the end of the landing's absorption to the end of the hold), which
-        the recording shows, not the session's nominal sway level, which it does not.
+        Time to stabilisation by the app's method (:func:`imu_app.core.stabilisation.time_to_stabilisation`:
+        moving RMS of the shank's resultant angular rate over 0.5 s settling below 2.5 times the RMS of the
+        hold's last 1.5 s of balance) applied to the true angular rate of the shank (the motion's own, free
+        of sensor noise, bias and filter), plus ``landing_s``; ``None`` where the method gives none (a
+        balance shorter than 2.3 s).
     hold_end_s
         When the hold ends (other foot down, a hop's takeoff, a stumble's onset, or the last sample).
     hold_target_s
         The hold the exercise asks for (5 s for the hop and hold).
     ended_by
         ``"other_foot"``, ``"hop"``, ``"stumble"`` or ``"end_of_recording"``.
+    ringing_settled_s
+        The instant the hidden landing transient's envelope ``A exp(-(t - landing)/tau)`` falls to the RMS
+        sway angular rate this hold realised (from the end of the landing's absorption to the end of the
+        hold): ``landing_s + tau ln(A / sigma)``. A property of the generator's model, kept for comparison:
+        the sway has components in the transient's band, so a recording does not show ``A`` and ``tau``
+        to the precision this instant needs, and no method on the recording can be expected to find it.
     """
 
     landing_s: float
-    stabilised_s: float
+    stabilised_s: float | None
     hold_end_s: float
     hold_target_s: float
     ended_by: str
+    ringing_settled_s: float | None = None
 
     @property
     def hold_s(self) -> float:
