@@ -214,14 +214,14 @@ def detect_landings(
     the next take-off, extrapolated back linearly from its crossings of one and two fifths of
     ``pushoff_level_g``), or the end of the recording.
 
-    *Time to stabilisation* is defined by its method [4]_ (:mod:`imu_app.core.stabilisation`, where the
-    simulator's truth comes from as well): the moving RMS over ``window_s`` (0.5 s) of the shank's
-    resultant angular rate (bias removed, so any mounting) settles below 2.5 times the RMS of the hold's
-    last 1.5 s of balance, its own quiet single-leg stance (the published force-plate methods take their
-    stable state from quiet stance or from the trial itself [1]_, [2]_, [3]_); TTS is the first instant
+    *Time to stabilisation* is defined by its method (:mod:`imu_app.core.stabilisation`, with its
+    references; the simulator's truth comes from there as well): the moving RMS over ``window_s`` (0.5 s)
+    of the shank's resultant angular rate (bias removed, so any mounting) settles below 2.5 times the RMS
+    of the hold's last 1.5 s of balance, its own quiet single-leg stance (the published force-plate
+    methods take their stable state from quiet stance or from the trial itself); TTS is the first instant
     from ``settle_s`` after touch-down after which it stays below until the balance ends (before a hop's
     push-off, 0.2 s before any other end). A balance shorter than 2.3 s has none. TTS values depend on
-    the method and strongly on the trial length [4]_; ``window_s`` is reported with every landing.
+    the method and strongly on the trial length; ``window_s`` is reported with every landing.
 
     *Sway* is the RMS angular rate (gyroscope bias removed) and the RMS of the specific force about its
     1-s mean (gravity removed) from stabilisation to the end of the hold.
@@ -235,23 +235,6 @@ def detect_landings(
 
     A hold is decided when it has ended and 1.5 s more are known (the calm and the weight shift that
     confirm its end); stabilisation uses the hold's own samples only.
-
-    References
-    ----------
-    .. [1] Colby, S. M., Hintermeister, R. A., Torry, M. R., & Steadman, J. R. (1999). Lower limb stability
-       with ACL impairment. Journal of Orthopaedic & Sports Physical Therapy, 29(8), 444-451.
-       https://doi.org/10.2519/jospt.1999.29.8.444
-    .. [2] Ross, S. E., & Guskiewicz, K. M. (2004). Examination of static and dynamic postural stability in
-       individuals with functionally stable and unstable ankles. Clinical Journal of Sport Medicine, 14(6),
-       332-338. https://doi.org/10.1097/00042752-200411000-00002
-    .. [3] Wikstrom, E. A., Tillman, M. D., & Borsa, P. A. (2005). Detection of dynamic stability deficits in
-       subjects with functional ankle instability. Medicine & Science in Sports & Exercise, 37(2), 169-175.
-       https://doi.org/10.1249/01.MSS.0000149887.84238.6C
-    .. [4] Fransz, D. P., Huurnink, A., de Boode, V. A., Kingma, I., & van Dieën, J. H. (2015). Time to
-       stabilization in single leg drop jump landings: an examination of calculation methods and assessment
-       of differences in sample rate, filter settings and trial length on outcome values. Gait & Posture,
-       41(1), 63-69. https://doi.org/10.1016/j.gaitpost.2014.08.018 (18 published methods compared: the
-       sample rate moved TTS by 2.8 % on average, the filter by 8.8 %, the trial length by 100 %).
     """
     params = params or LandingParams()
     warnings: list[str] = []
