@@ -118,7 +118,7 @@ def test_truth_round_trip(tmp_path):
     path = tmp_path / "x.truth.json"
     write_truth(path, sim.truth)
     doc = json.loads(path.read_text())
-    assert doc["schema"] == "imu-app.truth/1"
+    assert doc["schema"] == "imu-app.truth/2"
     assert read_truth(path) == sim.truth
     hand = Truth(
         exercise="pogo_hops",
@@ -133,7 +133,7 @@ def test_truth_reader_rejects_foreign_files(tmp_path):
     p.write_text(json.dumps({"schema": "other/1", "exercise": "x"}))
     with pytest.raises(SimulationError, match="schema"):
         read_truth(p)
-    p.write_text(json.dumps({"schema": "imu-app.truth/1", "exercise": "x", "contacts": [{"landing_s": 1}]}))
+    p.write_text(json.dumps({"schema": "imu-app.truth/2", "exercise": "x", "contacts": [{"landing_s": 1}]}))
     with pytest.raises(SimulationError, match="contacts"):
         read_truth(p)
     with pytest.raises(SimulationError, match="no such"):

@@ -25,8 +25,10 @@ __all__ = [
     "write_truth",
 ]
 
-#: Version tag of the truth JSON; bump it when a field is removed or changes meaning.
-TRUTH_SCHEMA = "imu-app.truth/1"
+#: Version tag of the truth JSON; bump it when a field is removed or changes meaning. Version 2: a
+#: landing's ``stabilised_s`` is the app's settling method on the true angular rate (in version 1 it was the
+#: instant the landing transient's envelope fell to the sway, now ``ringing_settled_s``).
+TRUTH_SCHEMA = "imu-app.truth/2"
 
 CONTACT_KINDS = ("hop", "stride")
 LANDING_ENDINGS = ("other_foot", "hop", "stumble", "end_of_recording")
@@ -166,7 +168,10 @@ class Truth:
             raise SimulationError(f"truth must be a JSON object, got {type(d).__name__}")
         schema = d.get("schema", TRUTH_SCHEMA)
         if schema != TRUTH_SCHEMA:
-            raise SimulationError(f"unsupported truth schema {schema!r}; this version reads {TRUTH_SCHEMA!r}")
+            raise SimulationError(
+                f"unsupported truth schema {schema!r}; this version reads {TRUTH_SCHEMA!r} "
+                "(simulate the session again to get a current truth file)"
+            )
         if "exercise" not in d:
             raise SimulationError("truth has no 'exercise' field")
         parts: dict[str, tuple[Any, ...]] = {}
