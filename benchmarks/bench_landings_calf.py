@@ -20,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+from bench_calf_ceiling import best_share_within
 
 from imu_app.analysis import LandingParams, detect_calf_raises, detect_landings
 from imu_app.analysis._contacts import contacts_from_data
@@ -60,6 +61,9 @@ def bench_calf(n_seeds: int) -> dict:
     phase_err: dict[str, list[float]] = {p: [] for p in PHASES + DURATIONS}
     knee = [0, 0]
     partial = [0, 0]
+    # Per matched rep: prescribed lowering (s), rate, errors of the lowering's onset, end and duration, and
+    # the best chance of each within 50 ms by the Cramer-Rao bound (bench_calf_ceiling.py).
+    lowerings = []
     for (exercise, options), seed in itertools.product(CALF_CASES, range(n_seeds)):
         rate = RATES[seed % len(RATES)]
         gyro = seed % 4 != 3
@@ -85,12 +89,19 @@ def bench_calf(n_seeds: int) -> dict:
                 phase_err[p].append(getattr(f, p) - getattr(t, p))
             for d in DURATIONS:
                 phase_err[d].append(getattr(f, d) - _duration(t, d))
+            best = best_share_within(exercise, t.bottom_s - t.lower_s, rate, t.knee, gyro)
+            errs = (
+                f.lower_s - t.lower_s,
+                f.bottom_s - t.bottom_s,
+                f.eccentric_s - _duration(t, "eccentric_s"),
+            )
+            lowerings.append((options["tempo"][2], rate, errs, best))
             partial[0] += f.partial == t.partial
             partial[1] += 1
             if f.knee is not None:
                 knee[0] += f.knee == t.knee
                 knee[1] += 1
-    return {"sets": sets, "phase_err": phase_err, "knee": knee, "partial": partial}
+    return {"sets": sets, "phase_err": phase_err, "knee": knee, "partial": partial, "lowerings": lowerings}
 
 
 def bench_landings(n_seeds: int) -> dict:
@@ -237,6 +248,27 @@ def report(calf: dict, land: dict, speed: dict | None, n_seeds: int) -> str:
         a = np.abs(np.array(v))
         if a.size:
             lines.append(f"| {p} | {a.size} | {_pct(np.mean(a <= 0.05))} | {np.quantile(a, 0.95):.3f} |")
+    lines += [
+        "",
+        "Lowerings against the Cramér-Rao bound (`bench_calf_ceiling.py`): measured share within 50 ms, and "
+        "in brackets the largest share any unbiased estimator could reach on the same reps (the bound is "
+        "optimistic: it grants the estimator the orientation, the sway's lever-arm effect and the shape).",
+        "",
+        "| lowering | rate (Hz) | reps | onset (lower_s) | end (bottom_s) | duration (eccentric_s) |",
+        "|---|---|---|---|---|---|",
+    ]
+    low = calf["lowerings"]
+    groups = [*sorted({(x[0], x[1]) for x in low}), (None, None)]
+    for lowering, rate in groups:
+        sel = [x for x in low if lowering is None or (x[0], x[1]) == (lowering, rate)]
+        cells = []
+        for k in range(3):
+            got = np.mean([abs(x[2][k]) <= 0.05 for x in sel])
+            cells.append(f"{_pct(got)} ({_pct(np.mean([x[3][k] for x in sel]))})")
+        label = "all" if lowering is None else f"{lowering:g} s"
+        lines.append(
+            f"| {label} | {'' if rate is None else f'{rate:g}'} | {len(sel)} | " + " | ".join(cells) + " |"
+        )
     k, p = calf["knee"], calf["partial"]
     lines.append("")
     lines.append(

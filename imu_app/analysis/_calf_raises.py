@@ -171,7 +171,9 @@ class _Signals:
     gyro: bool
     tilt_sum: np.ndarray | None = None  # running sum of ``tilt`` (leading 0), for means over any stretch
     acc_noise: float = 0.0  # white noise of ``acc_v`` per sample, m/s^2
-    alpha: np.ndarray | None = None  # angular acceleration, sensor axes, rad/s^2 (with a gyroscope)
+    # up x angular acceleration, sensor axes, rad/s^2 (with a gyroscope): its dot product with the sensor's
+    # place relative to the ankle is the vertical acceleration the shank's turning gives the sensor
+    turning: np.ndarray | None = None
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -281,7 +283,7 @@ def _signals(data: ImuData, orientation: Orientation | None, params: CalfRaisePa
                 gyro=data.gyr_dps is not None,
                 tilt_sum=tilt_sum,
                 acc_noise=noise,
-                alpha=None if gyr is None else _angular_acceleration(t, gyr, work_hz),
+                turning=None if gyr is None else np.cross(up, _angular_acceleration(t, gyr, work_hz)),
             )
         )
     return out
@@ -300,18 +302,19 @@ def _without_rotation(sig: _Signals, movements: np.ndarray) -> _Signals:
     ankle gives the sensor above it.
 
     A sensor at ``r`` from the ankle accelerates by ``alpha x r`` as the shank turns (sway, the tilt of a
-    rise); the vertical part of that is ``alpha . (r x up)``, a fixed combination of the three components
-    of the angular acceleration while the posture holds. Sway on one leg turns the shank at 2-4 deg/s,
-    which gives a sensor 10-30 cm up the shank a few mg, as much as a slow lowering's own acceleration.
-    The combination is fitted by least squares to what the reps' fitted ``movements`` leave of ``acc_v``.
-    Without a gyroscope ``sig`` is returned as it is.
+    rise); the vertical part of that is ``(alpha x r) . up = r . (up x alpha)``. In the sensor's axes ``r``
+    is fixed (the sensor is strapped to the shank) while ``up`` follows the shank's attitude, so one ``r``
+    serves straight- and bent-knee reps alike. Sway on one leg turns the shank at 2-4 deg/s, which gives
+    a sensor 10-30 cm up the shank a few mg, as much as a slow lowering's own acceleration. ``r`` is fitted
+    by least squares to what the reps' fitted ``movements`` leave of ``acc_v``. Without a gyroscope
+    ``sig`` is returned as it is.
     """
-    if sig.alpha is None:
+    if sig.turning is None:
         return sig
-    alpha = sig.alpha - sig.alpha.mean(axis=0)
+    turning = sig.turning - sig.turning.mean(axis=0)
     rest = sig.acc_v - movements
-    k = np.linalg.lstsq(alpha, rest - rest.mean(), rcond=None)[0]
-    return dataclasses.replace(sig, acc_v=sig.acc_v - alpha @ k)
+    r = np.linalg.lstsq(turning, rest - rest.mean(), rcond=None)[0]
+    return dataclasses.replace(sig, acc_v=sig.acc_v - turning @ r)
 
 
 def _acc_bias_g(slow_acc_g: np.ndarray) -> np.ndarray:
@@ -974,7 +977,11 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
         d_l = float(np.clip(1.875 * down[-1] / max(-float(v[k_peak]), 1e-6), 0.3, max(end - top, 0.3)))
         s_l = float(np.clip(t[k_peak] - 0.5 * d_l, top, max(end - d_l, top)))
         bracketed = j + 1 < idx.size and nxt <= top + max_gap
-        guesses.append((int(k), s_l, d_l, area, float(down[-1]), nxt if bracketed else np.inf))
+        # The movements after this rep reach up to the next rise's fitted onset: its high-passed velocity
+        # may turn positive well before (a knee straightening lifts a shank sensor by 5-15 mm, and the
+        # high-pass's echo of a slow lowering adds to it).
+        after = max(nxt, float(rise.onset_s[idx[j + 1]])) if bracketed else np.inf
+        guesses.append((int(k), s_l, d_l, area, float(down[-1]), after))
     if not guesses:
         return []
     ks = np.array([x[0] for x in guesses])
@@ -1027,9 +1034,16 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
     # time pull each other's edge towards the junction.
     sig = _without_rotation(sig, _render(sig.t, rise) + _render(sig.t, low))
     rise, low = _joint_refine(sig, rise, low, prev_end=prev_end, next_s=np.fmin(next_any, bend_on))
-    # Any change of the shank's angle by ``posture_deg`` or more before the next rise ends the pause.
+    # Movements that may end a bottom pause: every rise, a rep or not (e.g. stepping back to the flat).
+    # The rises that were timed again keep their final onsets: the first fit of one that follows a lowering
+    # may still start inside that lowering, and would then end no pause.
+    rise_starts.update(zip(ks.tolist(), rise.onset_s.tolist(), strict=True))
+    all_starts = np.array(sorted(rise_starts.values()))
     bottom = low.onset_s + low.duration_s
-    bend_on, _ = _knee_bends(sig, rise.onset_s, bottom, next_any, params, min_deg=params.posture_deg)
+    following = np.searchsorted(all_starts, bottom - 0.05, side="right")
+    next_rise = np.minimum(np.append(all_starts, np.inf)[following], float(t[-1]))
+    # Any change of the shank's angle by ``posture_deg`` or more before the next rise ends the pause.
+    bend_on, _ = _knee_bends(sig, rise.onset_s, bottom, next_rise, params, min_deg=params.posture_deg)
     fits = []
     for j, (k, *_rest, area, down, _) in enumerate(guesses):
         s_r, d_r = float(rise.onset_s[j]), float(rise.duration_s[j])
@@ -1055,11 +1069,6 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
                 _arc_deg(min(area, h_r), params.foot_lever_m, gamma),
             )
         )
-    # Movements that may end a bottom pause: every rise, a rep or not (e.g. stepping back to the flat).
-    # The rises that were timed again keep their final onsets: the first fit of one that follows a lowering
-    # may still start inside that lowering, and would then end no pause.
-    rise_starts.update(zip(ks.tolist(), rise.onset_s.tolist(), strict=True))
-    all_starts = np.array(sorted(rise_starts.values()))
     reps = []
     kept = [f for f in fits if _plausible(f, min_area_m, params.max_rise_s)]
     for f in kept:

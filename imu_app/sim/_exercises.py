@@ -486,10 +486,13 @@ def _calf_set(
     rng = s.rng
     full = float(rng.uniform(*beta_top))
     bottom = float(rng.uniform(*beta_bottom))
+    # The knee goes back to the same bend for every bent-knee rep of a set (sway varies it, not a
+    # deliberate adjustment between reps).
+    bent = float(rng.uniform(15.0, 22.0)) * DEG
     s.begin_set()
     for i in range(n):
         knee = knees[i]
-        theta_base = THETA_STAND if knee == "straight" else float(rng.uniform(15.0, 22.0)) * DEG
+        theta_base = THETA_STAND if knee == "straight" else bent
         tilt = float(rng.uniform(2.0, 4.0) if knee == "straight" else rng.uniform(5.0, 8.0)) * DEG
         if abs(s.th.p - theta_base) > 1 * DEG:
             # Knee bend or straighten during the bottom pause of the previous rep (or before the first).

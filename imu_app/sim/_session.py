@@ -51,6 +51,13 @@ PHI_SINGLE = 2.0 * DEG
 SWAY_DOUBLE_DPS = 0.8
 #: Sway angular-rate RMS in single-leg stance (deg/s); single-leg CoP velocity is 3-5x that of two legs.
 SWAY_SINGLE_DPS = (2.0, 4.0)
+#: Sway of each shank angle channel (theta, phi, psi): its share of the sway's angular-rate RMS (the squares
+#: add up to one). Sagittal and frontal sway dominate; the heading barely turns.
+SWAY_SHARES = {3: 0.70, 4: 0.70, 5: 0.14}
+#: Sway is drawn per channel as this many sinusoids whose frequencies spread log-uniformly over
+#: ``SWAY_BAND_HZ`` (postural sway and the shank's own corrections lie in 0.1-2.5 Hz).
+SWAY_COMPONENTS = 10
+SWAY_BAND_HZ = (0.1, 2.5)
 #: Fraction of the body's vertical excursion in contact that the ankle itself makes in repeated hops
 #: (ankle-dominated bouncing; the knee takes the rest).
 ANKLE_SHARE = 0.7
@@ -642,9 +649,10 @@ class Session:
         self._sync()
         sway = []
         rng = self.rng
-        for ch, share in ((3, 0.70), (4, 0.70), (5, 0.14)):
-            k = 10
-            freq = np.exp(rng.uniform(math.log(0.1), math.log(2.5), k))
+        lo, hi = SWAY_BAND_HZ
+        for ch, share in SWAY_SHARES.items():
+            k = SWAY_COMPONENTS
+            freq = np.exp(rng.uniform(math.log(lo), math.log(hi), k))
             weight = rng.uniform(0.3, 1.0, k)
             w = 2 * np.pi * freq
             rate_amp = weight * share * DEG / math.sqrt(np.sum(weight**2) / 2.0)
