@@ -231,7 +231,7 @@ def _signals(data: ImuData, orientation: Orientation | None, params: CalfRaisePa
         up = (
             _unit(block_means(orientation.up[a:b], k))
             if orientation is not None
-            else estimate_gravity(t, acc, gyr)
+            else estimate_gravity(t, acc)
         )
         axis = None
         if gyr is not None:
@@ -248,12 +248,13 @@ def _signals(data: ImuData, orientation: Orientation | None, params: CalfRaisePa
             # less than a degree for all but the fastest rises).
             work_hz = 1.0 / float(np.median(np.diff(t[: min(t.size, 2000)])))
             angle = _gravity_tilt(_unit(moving_mean(acc, max(1, round(0.1 * work_hz)))))
-        width = max(1, round(_BIAS_WINDOW_S * len(t) / max(t[-1] - t[0], 1e-9)))
-        means = (block_means(acc, width), block_means(np.linalg.norm(acc, axis=1), width))
-        pieces.append((t, acc, means, up, angle, gyr))
+        lp_width = max(1, round(len(t) / max(t[-1] - t[0], 1e-9)))
+        slow = moving_mean(moving_mean(acc, lp_width), lp_width)
+        pieces.append((t, acc, slow, up, angle, gyr))
     if not pieces:
         return []
-    bias = _acc_bias_g(np.concatenate([p[2][0] for p in pieces]), np.concatenate([p[2][1] for p in pieces]))
+    # The slow force changes over a second: every tenth sample is as good as all of them.
+    bias = _acc_bias_g(np.concatenate([p[2][::10] for p in pieces]))
     out = []
     for t, acc, _, up, angle, gyr in pieces:
         work_hz = (len(t) - 1) / max(t[-1] - t[0], 1e-9)
@@ -316,34 +317,22 @@ def _without_rotation(sig: _Signals, movements: np.ndarray) -> _Signals:
     return dataclasses.replace(sig, acc_v=sig.acc_v - turning @ r)
 
 
-#: Window (s) of the specific force's means from which the accelerometer's bias is estimated, the typical
-#: bias (g) and the typical mean vertical acceleration of a window with movements in it (g).
-_BIAS_WINDOW_S = 4.0
-_BIAS_PRIOR_G = 0.01
-_BIAS_MOTION_G = 0.003
-
-
-def _acc_bias_g(mean_f_g: np.ndarray, mean_mag_g: np.ndarray) -> np.ndarray:
-    """Accelerometer bias (g, sensor axes) from the specific force's means over windows of
-    :data:`_BIAS_WINDOW_S` (``mean_f_g``, and the means of its magnitude ``mean_mag_g``) in several
-    attitudes.
+def _acc_bias_g(slow_acc_g: np.ndarray) -> np.ndarray:
+    """Accelerometer bias (g, sensor axes) from the slow specific force in several attitudes.
 
     At rest the sensor reads ``g_up + b``, whose magnitude is ``1 + b . up`` to first order. A bias of
     0.01 g (typical of uncalibrated MEMS parts) therefore shifts ``|f| - 1`` by ``b . up``, which changes by
     a few mg whenever the shank tilts (a knee bend between reps): integrated twice over a few seconds that is
     centimetres, as much as a calf raise. Regressing ``|f| - 1`` on ``up`` over the recording recovers the
-    bias components that the attitudes seen can tell apart. Means over windows of several seconds leave
-    out the movements: a window's mean vertical acceleration is the change of the ankle's vertical
-    velocity across it divided by its length, nil between rests, whereas the acceleration itself, tilting
-    with every rep, would pass for a bias. A ridge (a prior of :data:`_BIAS_PRIOR_G`, the typical bias,
-    against the windows' motion of a few milli-g) keeps the components that the attitudes cannot tell
-    apart at zero, where they do not matter.
+    bias components that the attitudes seen can tell apart; a light ridge keeps the others at zero.
     """
-    if mean_mag_g.size < 3:
+    mag = np.linalg.norm(slow_acc_g, axis=1)
+    quiet = np.abs(mag - 1.0) < 0.05
+    if quiet.sum() < 10:
         return np.zeros(3)
-    up = mean_f_g / np.maximum(np.linalg.norm(mean_f_g, axis=1, keepdims=True), 1e-12)
-    y = mean_mag_g - 1.0
-    ridge = (_BIAS_MOTION_G / _BIAS_PRIOR_G) ** 2
+    up = slow_acc_g[quiet] / mag[quiet, None]
+    y = mag[quiet] - 1.0
+    ridge = 1e-3 * up.shape[0]
     return np.linalg.solve(up.T @ up + ridge * np.eye(3), up.T @ y)
 
 
