@@ -1039,16 +1039,18 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
     # may still start inside that lowering, and would then end no pause.
     rise_starts.update(zip(ks.tolist(), rise.onset_s.tolist(), strict=True))
     all_starts = np.array(sorted(rise_starts.values()))
-    bottom = low.onset_s + low.duration_s
+    lower = np.maximum(low.onset_s, rise.onset_s + rise.duration_s)  # the lowering begins at or after the top
+    bottom = lower + np.clip(low.duration_s, 0.1, params.max_transition_s)
     following = np.searchsorted(all_starts, bottom - 0.05, side="right")
-    next_rise = np.minimum(np.append(all_starts, np.inf)[following], float(t[-1]))
+    next_rise = np.append(all_starts, np.inf)[following]
     # Any change of the shank's angle by ``posture_deg`` or more before the next rise ends the pause.
-    bend_on, _ = _knee_bends(sig, rise.onset_s, bottom, next_rise, params, min_deg=params.posture_deg)
+    bend_on, _ = _knee_bends(
+        sig, rise.onset_s, bottom, np.minimum(next_rise, float(t[-1])), params, min_deg=params.posture_deg
+    )
+    pause_end = np.fmin(next_rise, bend_on)
     fits = []
     for j, (k, *_rest, area, down, _) in enumerate(guesses):
         s_r, d_r = float(rise.onset_s[j]), float(rise.duration_s[j])
-        s_l = max(float(low.onset_s[j]), s_r + d_r)  # the lowering begins at or after the top
-        d_l = float(np.clip(low.duration_s[j], 0.1, params.max_transition_s))
         h_r, h_l = float(rise.height_m[j]), float(low.height_m[j])
         gamma = _FAMILIES[int(rise.family[j])][0]
         deg = _arc_deg(h_r, params.foot_lever_m, gamma)
@@ -1056,15 +1058,15 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
             _RepFit(
                 s_r,
                 s_r + d_r,
-                s_l,
-                s_l + d_l,
+                float(lower[j]),
+                float(bottom[j]),
                 area,
                 down,
                 h_r,
                 h_l,
                 deg,
                 k,
-                float(bend_on[j]),
+                float(pause_end[j]),
                 bool(bracketed[j]),
                 _arc_deg(min(area, h_r), params.foot_lever_m, gamma),
             )
@@ -1072,10 +1074,6 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
     reps = []
     kept = [f for f in fits if _plausible(f, min_area_m, params.max_rise_s)]
     for f in kept:
-        later = all_starts[all_starts > f.bottom_s - 0.05]
-        next_start = float(later[0]) if later.size else np.inf
-        if np.isfinite(f.bend_s):
-            next_start = min(next_start, f.bend_s)
         reps.append(
             {
                 "start_s": f.start_s,
@@ -1090,8 +1088,8 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
                 "tilt_deg": None
                 if not sig.gyro
                 else _level(sig, f.top_s - 0.05, f.top_s + 0.05) - _level(sig, f.start_s - 0.15, f.start_s),
-                "pause_end_s": max(next_start, f.bottom_s)
-                if next_start <= f.bottom_s + params.max_pause_s
+                "pause_end_s": max(f.pause_end_s, f.bottom_s)
+                if f.pause_end_s <= f.bottom_s + params.max_pause_s
                 else None,
             }
         )
@@ -1110,7 +1108,7 @@ class _RepFit:
     fit_lower_m: float
     rise_deg: float
     rise_k: int
-    bend_s: float  # onset of a knee bend in the following pause (NaN if none)
+    pause_end_s: float  # the next rise or knee bend after the bottom (inf if none)
     bracketed: bool  # another rise follows within the longest lowering and pause
     low_deg: float  # plantarflexion of the smaller of ``rise_m`` and ``fit_rise_m`` (deg)
 
