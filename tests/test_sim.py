@@ -294,6 +294,19 @@ def test_calf_raise_lifts_the_ankle_and_tilts_the_shank():
     assert 1.0 < tilt < 8.0
 
 
+def test_a_heel_on_the_flat_never_goes_below_the_floor():
+    # The foot angle comes back to the floor (0) or stops short of it; below a step it varies both ways.
+    for exercise, below in (("single_leg_calf_raise", False), ("eccentric_calf_raise", True)):
+        session, motion, _ = _build(exercise, 4, {"n_sets": 1, "reps": 20})
+        t = np.concatenate([np.linspace(r.start_s, r.end_s, 50) for r in session.reps])
+        beta = motion.evaluate(t)[:, 6]
+        assert bool(beta.min() < -0.05) is below
+        if not below:
+            assert beta.min() >= -1e-9
+            bottoms = motion.evaluate(np.array([r.bottom_s for r in session.reps]))[:, 6]
+            assert np.any(bottoms == 0.0) and np.any(bottoms > 0.005)
+
+
 def test_unknown_exercise_and_option_are_reported():
     with pytest.raises(SimulationError, match="pogo_hops"):
         simulate("pogo")

@@ -52,9 +52,10 @@ class CalfRaiseParams:
     partial_fraction
         A rep whose range is below this fraction of the set's full range (75th percentile) is partial
         (listed, not counted). 40 % of the range is the usual "at least half-way up" coaching cue with room
-        for error. The range is the plantarflexion angle (as in the reps' ``range_deg``) that lifts the
-        ankle by the smaller of the velocity lobe's and the fitted acceleration's rise: a lobe can merge
-        with a posture change after the set's last rep, a fit rarely reads high. It is compared as an
+        for error. The range is the plantarflexion angle (as in the reps' ``range_deg``, from the set's
+        start: the flat foot or below the step) that lifts the ankle by the smaller of the velocity lobe's
+        and the fitted acceleration's rise: a lobe can merge with a posture change after the set's last
+        rep, a fit rarely reads high. It is compared as an
         angle, not as a height, because the ankle rises on a circle, faster near the bottom than near the
         top: a third of the angle lifts it by 40 % of the full height, which a height fraction would count.
     max_transition_s
@@ -297,7 +298,15 @@ def _angular_acceleration(t: np.ndarray, gyr_dps: np.ndarray, work_hz: float) ->
     return np.gradient(rate, t, axis=0)
 
 
-def _without_rotation(sig: _Signals, movements: np.ndarray) -> _Signals:
+def _during(t: np.ndarray, onset_s: np.ndarray, duration_s: np.ndarray) -> np.ndarray:
+    """Whether each time of ``t`` lies inside one of the movements ``onset_s``-``onset_s + duration_s``."""
+    inside = np.zeros(t.size + 1, np.int64)
+    np.add.at(inside, np.searchsorted(t, onset_s), 1)
+    np.add.at(inside, np.searchsorted(t, onset_s + duration_s), -1)
+    return np.cumsum(inside)[:-1] > 0
+
+
+def _without_rotation(sig: _Signals, moving: np.ndarray) -> _Signals:
     """``sig`` with the ankle's vertical acceleration: ``acc_v`` less what the shank's rotation about the
     ankle gives the sensor above it.
 
@@ -305,16 +314,32 @@ def _without_rotation(sig: _Signals, movements: np.ndarray) -> _Signals:
     rise); the vertical part of that is ``(alpha x r) . up = r . (up x alpha)``. In the sensor's axes ``r``
     is fixed (the sensor is strapped to the shank) while ``up`` follows the shank's attitude, so one ``r``
     serves straight- and bent-knee reps alike. Sway on one leg turns the shank at 2-4 deg/s, which gives
-    a sensor 10-30 cm up the shank a few mg, as much as a slow lowering's own acceleration. ``r`` is fitted
-    by least squares to what the reps' fitted ``movements`` leave of ``acc_v``. Without a gyroscope
-    ``sig`` is returned as it is.
+    a sensor 10-30 cm up the shank a few mg, as much as a slow lowering's own acceleration.
+
+    ``r`` is fitted by least squares where the ankle is at rest (0.1 s clear of the reps' movements,
+    ``moving``): there the shank turns by sway alone and the ankle stays. Inside a movement the shank's
+    tilt keeps step with the rise (it tilts back as the ankle moves forward along its arc), so a fit there
+    took whatever part of the rise the movements' fits missed for a lever arm: metres long on fast
+    back-to-back reps, which removed a third of their height. A prior of :data:`_LEVER_PRIOR_M` per
+    component keeps ``r`` small where sway is too weak to tell it. Without a gyroscope ``sig`` is returned
+    as it is.
     """
     if sig.turning is None:
         return sig
-    turning = sig.turning - sig.turning.mean(axis=0)
-    rest = sig.acc_v - movements
-    r = np.linalg.lstsq(turning, rest - rest.mean(), rcond=None)[0]
+    work_hz = 1.0 / float(np.median(np.diff(sig.t)))
+    still = moving_mean((~moving).astype(float), max(1, round(0.2 * work_hz))) > 0.999
+    if still.sum() < 10:
+        return sig
+    turning = sig.turning - sig.turning[still].mean(axis=0)
+    rest = sig.acc_v[still] - sig.acc_v[still].mean()
+    var = max(sig.acc_noise, 1e-4) ** 2
+    lhs = turning[still].T @ turning[still] / var + np.eye(3) / _LEVER_PRIOR_M**2
+    r = np.linalg.solve(lhs, turning[still].T @ rest / var)
     return dataclasses.replace(sig, acc_v=sig.acc_v - turning @ r)
+
+
+#: Prior size of each component of the sensor's position above the ankle (m): on the distal shank.
+_LEVER_PRIOR_M = 0.2
 
 
 def _acc_bias_g(slow_acc_g: np.ndarray) -> np.ndarray:
@@ -1032,7 +1057,9 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
     )
     # Finally each rep's rise and lowering together: where they meet without a pause, fits of one at a
     # time pull each other's edge towards the junction.
-    sig = _without_rotation(sig, _render(sig.t, rise) + _render(sig.t, low))
+    sig = _without_rotation(
+        sig, _during(t, rise.onset_s, rise.duration_s) | _during(t, low.onset_s, low.duration_s)
+    )
     rise, low = _joint_refine(sig, rise, low, prev_end=prev_end, next_s=np.fmin(next_any, bend_on))
     # Movements that may end a bottom pause: every rise, a rep or not (e.g. stepping back to the flat).
     # The rises that were timed again keep their final onsets: the first fit of one that follows a lowering
@@ -1052,8 +1079,6 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
     for j, (k, *_rest, area, down, _) in enumerate(guesses):
         s_r, d_r = float(rise.onset_s[j]), float(rise.duration_s[j])
         h_r, h_l = float(rise.height_m[j]), float(low.height_m[j])
-        gamma = _FAMILIES[int(rise.family[j])][0]
-        deg = _arc_deg(h_r, params.foot_lever_m, gamma)
         fits.append(
             _RepFit(
                 s_r,
@@ -1064,11 +1089,9 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
                 down,
                 h_r,
                 h_l,
-                deg,
                 k,
                 float(pause_end[j]),
                 bool(bracketed[j]),
-                _arc_deg(min(area, h_r), params.foot_lever_m, gamma),
             )
         )
     reps = []
@@ -1082,8 +1105,6 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
                 "bottom_s": f.bottom_s,
                 "rise_m": f.rise_m,
                 "fit_rise_m": f.fit_rise_m,
-                "rise_deg": f.rise_deg,
-                "low_deg": f.low_deg,
                 "base_deg": None if not sig.gyro else _level(sig, f.start_s - 0.15, f.start_s),
                 "tilt_deg": None
                 if not sig.gyro
@@ -1106,11 +1127,31 @@ class _RepFit:
     lower_m: float
     fit_rise_m: float
     fit_lower_m: float
-    rise_deg: float
     rise_k: int
     pause_end_s: float  # the next rise or knee bend after the bottom (inf if none)
     bracketed: bool  # another rise follows within the longest lowering and pause
-    low_deg: float  # plantarflexion of the smaller of ``rise_m`` and ``fit_rise_m`` (deg)
+
+
+#: Largest plantarflexion from the flat foot that a set's rises are taken to reach: full raises from the
+#: flat reach 30-40 deg; a set whose full rises lift the ankle further started below a step.
+_MAX_FROM_FLAT_RAD = np.radians(45.0)
+
+
+def _set_start(heights_m: np.ndarray, lever_m: float) -> float:
+    """The foot lever's angle at the start of a set's rises: the flat foot, unless the set's full rises
+    (75th percentile of the fitted heights) lift the ankle further than :data:`_MAX_FROM_FLAT_RAD` from
+    the flat can, then from below the step.
+
+    All reps of a set start from the same place, so one start angle turns every height into degrees
+    alike and the ranges rank as the heights do. A rep's own fitted shape tells the two starts apart
+    poorly: in the benchmark's single-leg sets from the flat about a third of the rises fit the shape
+    from below the step better.
+    """
+    full = float(np.quantile(heights_m, 0.75)) / lever_m
+    for g in _FAMILY_STARTS:
+        if np.sin(g) + full <= np.sin(g + _MAX_FROM_FLAT_RAD):
+            return g
+    return _FAMILY_STARTS[-1]
 
 
 def _arc_deg(rise_m: float, lever_m: float, start_rad: float) -> float:
@@ -1197,9 +1238,9 @@ def detect_calf_raises(
        to the flat), or a knee bend / straightening of ``posture_deg`` or more, timed by a fit of the
        shank's angle, whichever comes first.
     5. *Partial reps and knee.* Partial reps cover less than ``partial_fraction`` of the set's full
-       plantarflexion range: the foot's rotation (measured from below the step when the rise is higher than
-       the flat foot can reach) plus the shank's tilt up to half of it (more is a knee bend, not the
-       rise's tilt).
+       plantarflexion range: the foot's rotation (from one start for the whole set, below the step when
+       the set's rises are higher than the flat foot reaches, :func:`_set_start`) plus the shank's tilt up
+       to half of it (more is a knee bend, not the rise's tilt).
        Bent-knee reps rotate the shank by more than ``bent_tilt_deg`` per full rep.
 
     *Look-ahead.* A rep is decided once its pause has ended, at most ``max_pause_s`` after its bottom
@@ -1398,7 +1439,16 @@ def _assemble(
     sets: list[SetSummary] = []
     for set_index, bout in enumerate(bouts):
         members = raw[bout]
-        ranges = np.array([_range_deg(r["low_deg"], r["tilt_deg"]) for r in members])
+        lever = params.foot_lever_m
+        start = _set_start(np.array([r["fit_rise_m"] for r in members]), lever)
+        # Partial or not from the smaller of the velocity lobe's and the fitted acceleration's rise, in
+        # case either reads a partial rep high.
+        ranges = np.array(
+            [
+                _range_deg(_arc_deg(min(r["rise_m"], r["fit_rise_m"]), lever, start), r["tilt_deg"])
+                for r in members
+            ]
+        )
         full = float(np.quantile(ranges, 0.75))
         partial = ranges < params.partial_fraction * full
         pauses = [r["pause_end_s"] - r["bottom_s"] for r in members if r["pause_end_s"] is not None]
@@ -1419,7 +1469,7 @@ def _assemble(
                     top_hold_s=r["lower_s"] - r["top_s"],
                     eccentric_s=r["bottom_s"] - r["lower_s"],
                     bottom_pause_s=end - r["bottom_s"],
-                    range_deg=_range_deg(r["rise_deg"], r["tilt_deg"]),
+                    range_deg=_range_deg(_arc_deg(r["fit_rise_m"], lever, start), r["tilt_deg"]),
                     partial=bool(is_partial),
                     knee=knee,
                     set_index=set_index,

@@ -482,7 +482,10 @@ def _calf_set(
     knees: list[str],
     partial: set[int],
     other_foot: bool,
+    on_floor: bool,
 ) -> None:
+    """One set of calf raises. A heel that hangs below a step comes down a little differently every rep;
+    one on flat ground (``on_floor``) comes down onto the floor or stops short of it, never below."""
     rng = s.rng
     full = float(rng.uniform(*beta_top))
     bottom = float(rng.uniform(*beta_bottom))
@@ -503,10 +506,11 @@ def _calf_set(
         if i in partial:
             b_top = bottom + (b_top - bottom) * float(rng.uniform(0.15, 0.32))
             tilt *= 0.3
+        lowest = bottom + 0.03 * rng.standard_normal()
         s.calf_rep(
             tempo_s=tem,  # type: ignore[arg-type]
             beta_top=b_top,
-            beta_bottom=bottom + 0.03 * rng.standard_normal(),
+            beta_bottom=max(lowest, 0.0) if on_floor else lowest,
             theta_base=theta_base,
             theta_tilt=tilt,
             knee=knee,
@@ -572,6 +576,7 @@ def eccentric_calf_raise(
             knees=_knees(knee, n),
             partial=partial,
             other_foot=True,
+            on_floor=False,
         )
         s.set_posture(theta=THETA_STAND, beta=0.0, duration_s=1.0)
         if k < n_sets - 1:
@@ -611,6 +616,7 @@ def single_leg_calf_raise(
             knees=_knees(knee, n),
             partial=partial,
             other_foot=False,
+            on_floor=True,
         )
         s.set_posture(theta=THETA_STAND, beta=0.0, duration_s=0.8)
         s.weight_shift(single=False, duration_s=0.4)
