@@ -13,6 +13,7 @@ from imu_app.analysis._orientation import (
     Orientation,
     block_means,
     estimate_gravity,
+    in_spans,
     moving_mean,
     segment_bounds,
 )
@@ -300,10 +301,7 @@ def _angular_acceleration(t: np.ndarray, gyr_dps: np.ndarray, work_hz: float) ->
 
 def _during(t: np.ndarray, onset_s: np.ndarray, duration_s: np.ndarray) -> np.ndarray:
     """Whether each time of ``t`` lies inside one of the movements ``onset_s``-``onset_s + duration_s``."""
-    inside = np.zeros(t.size + 1, np.int64)
-    np.add.at(inside, np.searchsorted(t, onset_s), 1)
-    np.add.at(inside, np.searchsorted(t, onset_s + duration_s), -1)
-    return np.cumsum(inside)[:-1] > 0
+    return in_spans(t.size, np.searchsorted(t, onset_s), np.searchsorted(t, onset_s + duration_s))
 
 
 def _without_rotation(sig: _Signals, moving: np.ndarray) -> _Signals:

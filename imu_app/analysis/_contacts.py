@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from imu_app.analysis._orientation import in_spans
 from imu_app.core import GAP_FACTOR, AnalysisError, Gap, ImuData, find_gaps
 
 __all__ = [
@@ -407,10 +408,7 @@ def detect_hop_contacts(
     wb = np.minimum(w, run_len)
 
     run_of = np.full(n, -1, dtype=np.intp)
-    marks = np.zeros(n + 1, dtype=np.intp)
-    np.add.at(marks, starts, 1)
-    np.add.at(marks, ends + 1, -1)
-    in_run = np.cumsum(marks[:-1]) > 0
+    in_run = in_spans(n, starts, ends + 1)
     run_of[in_run] = (np.searchsorted(starts, np.arange(n), side="right") - 1)[in_run]
     idx = np.arange(n)
 

@@ -19,6 +19,7 @@ __all__ = [
     "estimate_gravity",
     "estimate_orientation",
     "horizontal_acc_g",
+    "in_spans",
     "moving_mean",
     "segment_bounds",
     "vertical_acc_g",
@@ -81,6 +82,15 @@ def segment_bounds(n: int, gaps: tuple[Gap, ...] | list[Gap] = ()) -> list[tuple
     cuts = sorted({g.before_idx + 1 for g in gaps if 0 <= g.before_idx < n - 1})
     edges = [0, *cuts, n]
     return [(a, b) for a, b in itertools.pairwise(edges) if b > a]
+
+
+def in_spans(n: int, starts: np.ndarray, stops: np.ndarray) -> np.ndarray:
+    """Whether each of ``n`` samples lies in one of the spans ``starts[k] <= i < stops[k]`` (spans may
+    overlap; ``stops`` up to ``n``)."""
+    marks = np.zeros(n + 1, dtype=np.intp)
+    np.add.at(marks, starts, 1)
+    np.add.at(marks, stops, -1)
+    return np.cumsum(marks[:-1]) > 0
 
 
 def moving_mean(x: np.ndarray, width: int) -> np.ndarray:
