@@ -1154,11 +1154,11 @@ def _set_start(heights_m: np.ndarray, lever_m: float) -> float:
 
 def _arc_deg(rise_m: float, lever_m: float, start_rad: float) -> float:
     """Plantarflexion (deg) that lifts the ankle by ``rise_m`` on its circle about the metatarsal heads,
-    from the lever's angle ``start_rad`` (that of the rise's fitted shape: the flat foot, or the heel below
-    a step).
+    from the lever's angle ``start_rad`` (the set's start, :func:`_set_start`: the flat foot, or the heel
+    below a step).
 
     From the flat foot the ankle can rise by at most ``lever_m * (1 - sin(start_rad))`` (7 cm with the
-    defaults), less than a raise from below a step lifts it (8-9 cm). A rise read higher than its shape's
+    defaults), less than a raise from below a step lifts it (8-9 cm). A rise read higher than its set's
     start allows therefore began lower, below the step: it is measured from the highest start angle of
     :data:`_FAMILIES` that admits it. Clipping at the top of the circle instead would read every such rise
     as 58 deg whatever its height, inflating the set's full range against which partial reps are judged.
