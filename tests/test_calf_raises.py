@@ -14,7 +14,7 @@ from imu_app.analysis import (
     analyse,
     detect_calf_raises,
 )
-from imu_app.analysis._calf_raises import min_jerk_fraction_time
+from imu_app.analysis._calf_raises import _set_summary, min_jerk_fraction_time
 from imu_app.core import AnalysisError, ImuData, RecordingMeta
 from imu_app.recordings import load
 from imu_app.sim import SensorParams, read_truth, simulate
@@ -212,6 +212,33 @@ def test_analyse_reports_calf_raises_only_for_calf_exercises():
     assert report.algorithm.parameters["calf_raises.target_tempo_s"] == [1.0, 0.0, 3.0, 2.0]
     hops = analyse(load(RECORDINGS / "pogo_hops.csv"))
     assert hops.calf_raises.reps == ()
+
+
+def test_sets_without_a_prescribed_tempo_are_judged_against_their_opening():
+    data = load(RECORDINGS / "single_leg_calf_raise.csv")
+    report = analyse(data)
+    assert report.algorithm.parameters["calf_raises.target_tempo_s"] is None
+    sets = [s for s in report.sets if s.kind == "calf_raises"]
+    # Steady reps at the simulator's 0.8-0.2-0.8-0.3 s: nothing is off the set's own opening.
+    assert sets and not [n for s in sets for n in s.notes if " off " in n]
+    # The same set with lowerings that get 0.8 s faster from the sixth rep on: the note says where.
+    reps = [r for r in report.calf_raises.reps if r.set_index == sets[0].index and not r.partial]
+    tired = [dataclasses.replace(r, eccentric_s=r.eccentric_s + 0.8 * (i >= 5)) for i, r in enumerate(reps)]
+    notes = _set_summary(0, tired, CalfRaiseParams()).notes
+    assert [n for n in notes if n.startswith("eccentric off the set's opening 0.")] == [
+        f"eccentric off the set's opening {_opening(reps)} s from rep 6 "
+        f"({len(reps) - 5} of {len(reps)} reps, first long by 0.8 s)"
+    ]
+
+
+def _opening(reps):
+    first = np.round(
+        np.median(
+            [[r.concentric_s, r.top_hold_s, r.eccentric_s, r.bottom_pause_s] for r in reps[:3]], axis=0
+        ),
+        1,
+    )
+    return "-".join(f"{x:g}" for x in first)
 
 
 def test_min_jerk_inverse_is_consistent():

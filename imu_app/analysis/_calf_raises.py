@@ -95,7 +95,10 @@ class CalfRaiseParams:
     max_rest_s
         Reps further apart than this belong to different sets.
     target_tempo_s
-        Target durations of rise, top hold, lowering and bottom pause (the programme's 1-0-3-2 s).
+        Target durations of rise, top hold, lowering and bottom pause, e.g. the eccentric programme's
+        1-0-3-2 s. ``None`` judges each set against its own opening tempo: the median of its first
+        :data:`OPENING_REPS` full reps, which is how a set without a prescribed tempo shows where it fell
+        off.
     tempo_tolerance_s
         A phase more than this far off its target counts as off-tempo in the set's notes.
     """
@@ -114,7 +117,7 @@ class CalfRaiseParams:
     knee_split_deg: float = 10.0
     foot_lever_m: float = 0.152
     max_rest_s: float = DEFAULT_MAX_REST_S
-    target_tempo_s: tuple[float, float, float, float] = (1.0, 0.0, 3.0, 2.0)
+    target_tempo_s: tuple[float, float, float, float] | None = None
     tempo_tolerance_s: float = 0.5
 
     def __post_init__(self) -> None:
@@ -122,7 +125,9 @@ class CalfRaiseParams:
             raise AnalysisError("calf raises: work_rate_hz and highpass_hz must be positive")
         if not 0.0 < self.partial_fraction < 1.0:
             raise AnalysisError("calf raises: partial_fraction must lie between 0 and 1")
-        if len(self.target_tempo_s) != 4 or min(self.target_tempo_s) < 0:
+        if self.target_tempo_s is not None and (
+            len(self.target_tempo_s) != 4 or min(self.target_tempo_s) < 0
+        ):
             raise AnalysisError("calf raises: target_tempo_s needs four non-negative durations (s)")
 
 
@@ -1485,6 +1490,8 @@ def _assemble(
 
 
 _PHASES = ("concentric_s", "top_hold_s", "eccentric_s", "bottom_pause_s")
+#: Full reps whose median tempo a set is judged against when no target tempo is given.
+OPENING_REPS = 3
 
 
 def _set_summary(index: int, reps: list[CalfRaiseRep], params: CalfRaiseParams) -> SetSummary:
@@ -1492,22 +1499,27 @@ def _set_summary(index: int, reps: list[CalfRaiseRep], params: CalfRaiseParams) 
     basis = full or reps
     stats = {name: metric_stats([getattr(r, name) for r in basis], lower_is_better=False) for name in _PHASES}
     stats["range_deg"] = metric_stats([r.range_deg for r in basis], lower_is_better=False)
-    target = np.asarray(params.target_tempo_s)
-    errors = np.array([[getattr(r, name) for name in _PHASES] for r in basis]) - target
+    phases = np.array([[getattr(r, name) for name in _PHASES] for r in basis])
+    if params.target_tempo_s is None:
+        target = np.round(np.median(phases[:OPENING_REPS], axis=0), 1)
+        against = "the set's opening " + "-".join(f"{x:g}" for x in target) + " s"
+    else:
+        target = np.asarray(params.target_tempo_s)
+        against = "the " + "-".join(f"{x:g}" for x in target) + " s target"
+    errors = phases - target
     stats["tempo_error_s"] = metric_stats(np.abs(errors).sum(axis=1).tolist(), lower_is_better=True)
     notes: list[str] = []
     partial = len(reps) - len(full)
     if partial:
         notes.append(f"{partial} partial rep(s) not counted")
     off = np.abs(errors) > params.tempo_tolerance_s
-    tempo = "-".join(f"{x:g}" for x in params.target_tempo_s)
     for j, name in enumerate(_PHASES):
         bad = np.flatnonzero(off[:, j])
         if bad.size:
             first = int(bad[0]) + 1
             direction = "long" if errors[bad[0], j] > 0 else "short"
             notes.append(
-                f"{name.removesuffix('_s')} off the {tempo} s target from rep {first} "
+                f"{name.removesuffix('_s')} off {against} from rep {first} "
                 f"({bad.size} of {len(basis)} reps, first {direction} by {abs(errors[bad[0], j]):.1f} s)"
             )
     return SetSummary(

@@ -28,7 +28,8 @@ class AnalysisOptions:
     hold_target_s
         The landing hold asked for; by default the exercise's (see :data:`HOLD_TARGETS_S`).
     calf_tempo_s
-        Target rise, top hold, lowering and bottom pause of a calf raise (s); by default 1-0-3-2.
+        Target rise, top hold, lowering and bottom pause of a calf raise (s); by default the exercise's
+        (see :data:`CALF_TEMPOS_S`), else each set's own opening tempo.
     """
 
     exercise: str | None = None
@@ -41,6 +42,10 @@ class AnalysisOptions:
 #: landing drill held 3 s; the leap and the step hop ask to "find balance" before the next hops, which a
 #: coach reads as about 1.5 s and 0.8 s. Other recordings use the hop-and-hold's 5 s.
 HOLD_TARGETS_S = {"forward_hop_hold": 5.0, "squat_drop": 3.0, "leap_and_hop": 1.5, "step_hop": 0.8}
+#: Calf-raise tempos the programme prescribes (rise, top hold, lowering, bottom pause, s): the eccentric
+#: raise lowers slowly and holds at the bottom a couple of seconds. Sets of other calf raises are judged
+#: against their own opening reps.
+CALF_TEMPOS_S = {"eccentric_calf_raise": (1.0, 0.0, 3.0, 2.0)}
 #: Exercises whose landings are followed by a hold (``None``: unknown, looked for too).
 HOLD_EXERCISES = (*HOLD_TARGETS_S, None)
 
@@ -103,13 +108,13 @@ def analyse(
     calf = CalfRaises()
     calf_sets: tuple[SetSummary, ...] = ()
     if _is_calf(exercise) or (exercise is None and not contact_analysis.contacts):
-        cp = CalfRaiseParams(target_tempo_s=options.calf_tempo_s or CalfRaiseParams().target_tempo_s)
+        cp = CalfRaiseParams(target_tempo_s=options.calf_tempo_s or CALF_TEMPOS_S.get(exercise or ""))
         found_calf = detect_calf_raises(data, cp)
         calf, calf_sets = found_calf.calf_raises, found_calf.sets
         warnings.extend(found_calf.warnings)
         parameters.update(
             {
-                "calf_raises.target_tempo_s": list(cp.target_tempo_s),
+                "calf_raises.target_tempo_s": None if cp.target_tempo_s is None else list(cp.target_tempo_s),
                 "calf_raises.partial_fraction": cp.partial_fraction,
                 "calf_raises.min_rise_m": cp.min_rise_m,
                 "calf_raises.lookahead_s": found_calf.lookahead_s,

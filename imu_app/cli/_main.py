@@ -78,7 +78,10 @@ def _parser() -> argparse.ArgumentParser:
         "--tempo",
         type=_tempo,
         metavar="RISE-TOP-LOWER-PAUSE",
-        help="calf-raise tempo to judge reps against, in s (default 1-0-3-2)",
+        help=(
+            "calf-raise tempo to judge reps against, in s (default: 1-0-3-2 for the eccentric raise, "
+            "else each set's opening reps)"
+        ),
     )
     a.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
     a.set_defaults(run=_cmd_analyse)
