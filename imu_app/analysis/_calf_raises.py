@@ -1069,8 +1069,11 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
     # may still start inside that lowering, and would then end no pause.
     rise_starts.update(zip(ks.tolist(), rise.onset_s.tolist(), strict=True))
     all_starts = np.array(sorted(rise_starts.values()))
-    lower = np.maximum(low.onset_s, rise.onset_s + rise.duration_s)  # the lowering begins at or after the top
-    bottom = lower + np.clip(low.duration_s, 0.1, params.max_transition_s)
+    # The lowering begins at or after the top. Where its fit starts it inside the rise, the fitted end is
+    # kept: the end (the ankle decelerating low on its circle, where it moves mostly vertically) is timed
+    # two to three times better than the onset high on the circle, so it is not moved with the onset.
+    lower = np.maximum(low.onset_s, rise.onset_s + rise.duration_s)
+    bottom = lower + np.clip(low.onset_s + low.duration_s - lower, 0.1, params.max_transition_s)
     following = np.searchsorted(all_starts, bottom - 0.05, side="right")
     next_rise = np.append(all_starts, np.inf)[following]
     # Any change of the shank's angle by ``posture_deg`` or more before the next rise ends the pause.
