@@ -796,13 +796,14 @@ def _joint_refine(
     h_r = coef[:, 3] * (np.sin(top) - np.sin(theta[:, 4]))
     h_l = coef[:, 3] * (np.sin(top) - np.sin(top - theta[:, 6]))
     if settle:
-        # Settling retimes the edges from the fit above, the lowering starting no earlier than the top (its
-        # end kept), within a quarter of each transition of where it was: the heights above decide which
-        # reps count and are kept (the foot's lever and rotation trade off against each other as the fit
-        # goes on, which moves a height more than an edge).
+        # Settling retimes the edges from the fit above (the lowering from the top at the earliest), within
+        # a quarter of each transition of where it was: the heights above decide which reps count and are
+        # kept (the foot's lever and rotation trade off against each other as the fit goes on, which moves
+        # a height more than an edge).
         start = theta.copy()
-        start[:, 2] = np.maximum(theta[:, 2], theta[:, 0] + theta[:, 1])
-        start[:, 3] = np.maximum(theta[:, 2] + theta[:, 3] - start[:, 2], 0.1)
+        start[:, 2], start[:, 3] = _from_top(
+            theta[:, 0] + theta[:, 1], theta[:, 2], theta[:, 2] + theta[:, 3]
+        )
         theta, _ = _levenberg_marquardt(
             y, w, u, start, ridge, iterations=settle, damping=0.1, relax=0.5, box=0.25
         )
@@ -812,6 +813,17 @@ def _joint_refine(
         _Fit(theta[:, 0], theta[:, 1], rise.family, amp_r, rise.lowering),
         _Fit(theta[:, 2], theta[:, 3], low.family, amp_l, low.lowering),
     )
+
+
+def _from_top(top_s: np.ndarray, onset_s: np.ndarray, end_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Onsets and durations (at least 0.1 s) of lowerings that begin at or after the top, their ends kept.
+
+    Where a fit starts a lowering inside the rise, only its onset moves: the end (the ankle decelerating
+    low on its circle, where it moves mostly vertically) is timed two to three times better than the onset
+    high on the circle (``benchmarks/bench_calf_ceiling.py``), so it is not moved with the onset.
+    """
+    lower = np.maximum(onset_s, top_s)
+    return lower, np.maximum(end_s - lower, 0.1)
 
 
 def _levenberg_marquardt(
@@ -1103,11 +1115,8 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
     # may still start inside that lowering, and would then end no pause.
     rise_starts.update(zip(ks.tolist(), rise.onset_s.tolist(), strict=True))
     all_starts = np.array(sorted(rise_starts.values()))
-    # The lowering begins at or after the top. Where its fit starts it inside the rise, the fitted end is
-    # kept: the end (the ankle decelerating low on its circle, where it moves mostly vertically) is timed
-    # two to three times better than the onset high on the circle, so it is not moved with the onset.
-    lower = np.maximum(low.onset_s, rise.onset_s + rise.duration_s)
-    bottom = lower + np.clip(low.onset_s + low.duration_s - lower, 0.1, params.max_transition_s)
+    lower, lowering_s = _from_top(rise.onset_s + rise.duration_s, low.onset_s, low.onset_s + low.duration_s)
+    bottom = lower + np.minimum(lowering_s, params.max_transition_s)
     following = np.searchsorted(all_starts, bottom - 0.05, side="right")
     next_rise = np.append(all_starts, np.inf)[following]
     # Any change of the shank's angle by ``posture_deg`` or more before the next rise ends the pause.
