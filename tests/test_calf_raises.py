@@ -148,6 +148,10 @@ def test_committed_recordings_replay_to_their_truth(name):
     assert np.abs(starts).max() < 0.05
     tops = [_nearest(report.calf_raises.reps, t.top_s).top_s - t.top_s for t in truth]
     assert np.abs(tops).max() < 0.1
+    # Pauses end at the next rep or knee bend, not at the echo of a slow lowering or the lift of a knee
+    # straightening inside a bent-knee pause.
+    ends = [_nearest(report.calf_raises.reps, t.top_s).end_s - t.end_s for t in truth if not t.partial]
+    assert np.abs(ends).max() < 0.1
     assert [s.kind for s in report.sets] == ["calf_raises"]
     if data.gyr_dps is None:
         assert any("no gyroscope" in w for w in report.recording.warnings)

@@ -69,12 +69,12 @@ class CalfRaiseParams:
         Longest bottom pause: a rep whose pause is not ended by a movement within this time ends here. It
         bounds the look-ahead of a live analysis.
     posture_deg
-        A change of the shank's angle at least this large between the bottom and the next rise (bending or
-        straightening the knee, shifting the stance) ends the pause when it starts. Changes of stance tilt
-        the shank by several degrees, while the angle's level over the 0.15-s plateaus either side wanders
-        by a fraction of a degree with sway. Only bends of at least half ``knee_split_deg`` (more than any
-        lowering turns the shank, at most 8 deg) also cut the lowering's and the next rise's fitting
-        windows.
+        A change of the shank's angle at least this large between the bottom and the next rise, made
+        within ``posture_s`` (bending or straightening the knee, 12-20 deg), ends the pause when it starts
+        and cuts the lowering's and the next rise's fitting windows. Single-leg sway turns the shank by up
+        to 2 deg within a second and by several degrees over a 6-s rep (its slowest components), so both
+        the angle before the next rise and the fitted change itself must reach this; a smaller shift of
+        stance cannot be told from sway.
     posture_s
         Durations a knee bend or straightening takes (s); slower changes of the shank's angle are the
         stance drifting with sway and do not end the pause.
@@ -111,7 +111,7 @@ class CalfRaiseParams:
     max_transition_s: float = 10.0
     max_rise_s: float = 2.2
     max_pause_s: float = 8.0
-    posture_deg: float = 1.5
+    posture_deg: float = 5.0
     posture_s: tuple[float, float] = (0.2, 1.5)
     bent_tilt_deg: float = 3.5
     knee_split_deg: float = 10.0
@@ -1072,10 +1072,8 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
     next_any = np.minimum(np.array([x[5] for x in guesses]), float(t[-1]))
     bracketed = np.array([np.isfinite(x[5]) for x in guesses])
     top = rise.onset_s + rise.duration_s
-    # Knee bends big enough to be told from a lowering's own turn of the shank (at most 8 deg, the bent-knee
-    # rise's tilt) bound the lowerings' windows; all of them end pauses (below).
-    big = max(params.posture_deg, params.knee_split_deg / 2.0)
-    bend_on, bend_end = _knee_bends(sig, rise.onset_s, top, next_any, params, min_deg=big)
+    # Knee bends bound the lowerings' windows (and end pauses, below).
+    bend_on, bend_end = _knee_bends(sig, rise.onset_s, top, next_any, params, min_deg=params.posture_deg)
     # A lowering's window reaches no further than the next rise, a knee bend or the longest lowering and
     # pause (the look-ahead); the rises' fitted acceleration is subtracted from it. The shank's angle is
     # left out: in the benchmark it times lowerings worse than the acceleration alone (sway turns the
@@ -1110,42 +1108,42 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
         sig, _during(t, rise.onset_s, rise.duration_s) | _during(t, low.onset_s, low.duration_s)
     )
     rise, low = _joint_refine(sig, rise, low, prev_end=prev_end, next_s=np.fmin(next_any, bend_on))
-    # Movements that may end a bottom pause: every rise, a rep or not (e.g. stepping back to the flat).
-    # The rises that were timed again keep their final onsets: the first fit of one that follows a lowering
-    # may still start inside that lowering, and would then end no pause.
-    rise_starts.update(zip(ks.tolist(), rise.onset_s.tolist(), strict=True))
-    all_starts = np.array(sorted(rise_starts.values()))
     lower, lowering_s = _from_top(rise.onset_s + rise.duration_s, low.onset_s, low.onset_s + low.duration_s)
     bottom = lower + np.minimum(lowering_s, params.max_transition_s)
-    following = np.searchsorted(all_starts, bottom - 0.05, side="right")
-    next_rise = np.append(all_starts, np.inf)[following]
-    # Any change of the shank's angle by ``posture_deg`` or more before the next rise ends the pause.
+    fits = [
+        _RepFit(
+            float(rise.onset_s[j]),
+            float(rise.onset_s[j] + rise.duration_s[j]),
+            float(lower[j]),
+            float(bottom[j]),
+            area,
+            down,
+            float(rise.height_m[j]),
+            float(low.height_m[j]),
+            bool(bracketed[j]),
+        )
+        for j, (_k, *_rest, area, down, _) in enumerate(guesses)
+    ]
+    kept = np.array([_plausible(f, min_area_m, params.max_rise_s) for f in fits])
+    # What ends a bottom pause: the next rep's rise, or a rise after which no rep follows (stepping back
+    # to the flat). Other rises are no movement of their own: the high-pass's echo of a slow lowering, or
+    # the lift of a knee straightening before the next rep, which the shank's angle times (below).
+    rise_starts.update(zip(ks.tolist(), rise.onset_s.tolist(), strict=True))
+    reps_at = np.sort(rise.onset_s[kept])
+    rep_lobes = set(ks[kept].tolist())
+    others = np.array(sorted(v for k, v in rise_starts.items() if k not in rep_lobes))
+    after = np.append(reps_at, np.inf)[np.searchsorted(reps_at, others, side="right")]
+    ends = np.sort(np.concatenate([reps_at, others[after > others + max_gap]]))
+    following = np.searchsorted(ends, bottom - 0.05, side="right")
+    next_rise = np.append(ends, np.inf)[following]
+    # A knee bend or straightening before the next rise ends the pause.
     bend_on, _ = _knee_bends(
         sig, rise.onset_s, bottom, np.minimum(next_rise, float(t[-1])), params, min_deg=params.posture_deg
     )
     pause_end = np.fmin(next_rise, bend_on)
-    fits = []
-    for j, (k, *_rest, area, down, _) in enumerate(guesses):
-        s_r, d_r = float(rise.onset_s[j]), float(rise.duration_s[j])
-        h_r, h_l = float(rise.height_m[j]), float(low.height_m[j])
-        fits.append(
-            _RepFit(
-                s_r,
-                s_r + d_r,
-                float(lower[j]),
-                float(bottom[j]),
-                area,
-                down,
-                h_r,
-                h_l,
-                k,
-                float(pause_end[j]),
-                bool(bracketed[j]),
-            )
-        )
     reps = []
-    kept = [f for f in fits if _plausible(f, min_area_m, params.max_rise_s)]
-    for f in kept:
+    for j in np.flatnonzero(kept):
+        f = fits[j]
         reps.append(
             {
                 "start_s": f.start_s,
@@ -1158,8 +1156,8 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
                 "tilt_deg": None
                 if not sig.gyro
                 else _level(sig, f.top_s - 0.05, f.top_s + 0.05) - _level(sig, f.start_s - 0.15, f.start_s),
-                "pause_end_s": max(f.pause_end_s, f.bottom_s)
-                if f.pause_end_s <= f.bottom_s + params.max_pause_s
+                "pause_end_s": max(float(pause_end[j]), f.bottom_s)
+                if pause_end[j] <= f.bottom_s + params.max_pause_s
                 else None,
             }
         )
@@ -1176,8 +1174,6 @@ class _RepFit:
     lower_m: float
     fit_rise_m: float
     fit_lower_m: float
-    rise_k: int
-    pause_end_s: float  # the next rise or knee bend after the bottom (inf if none)
     bracketed: bool  # another rise follows within the longest lowering and pause
 
 
@@ -1283,9 +1279,10 @@ def detect_calf_raises(
        the knee bend that ends it). A rep must come down again: before another
        rise its velocity falls by a third to three times its rise; after a set's last rise the fitted
        accelerations must show a lowering of half to two and a half times the rise.
-    4. *Pause.* The bottom pause ends at the next movement: the next rise (or any rise, e.g. stepping back
-       to the flat), or a knee bend / straightening of ``posture_deg`` or more, timed by a fit of the
-       shank's angle, whichever comes first.
+    4. *Pause.* The bottom pause ends at the next movement: the next rep's rise (or a rise that no rep
+       follows, e.g. stepping back to the flat), or a knee bend / straightening of ``posture_deg`` or
+       more, timed by a fit of the shank's angle, whichever comes first. Other rises (the high-pass's echo
+       of a slow lowering, the lift of a knee straightening) end no pause.
     5. *Partial reps and knee.* Partial reps cover less than ``partial_fraction`` of the set's full
        plantarflexion range: the foot's rotation (from one start for the whole set, below the step when
        the set's rises are higher than the flat foot reaches, :func:`_set_start`) plus the shank's tilt up
@@ -1414,7 +1411,9 @@ def _knee_bends(
         # back may be opposite to the bend): a step fitted over both would start inside the lowering.
         back = np.flatnonzero(r[:k] < -0.1 * r[k])
         lo = float(sig.t[k0 + int(back[-1])]) if back.size else top
-        cands.append((i, float(sig.t[k0 + a]), max(float(sig.t[k0 + b] - sig.t[k0 + a]), 0.1), lo, nxt))
+        cands.append(
+            (i, float(sig.t[k0 + a]), max(float(sig.t[k0 + b] - sig.t[k0 + a]), 0.1), lo, nxt, amount)
+        )
     if not cands:
         return onset, end
     c = np.array([x[1:] for x in cands])
@@ -1429,9 +1428,16 @@ def _knee_bends(
         use_acc=False,
         use_tilt=True,
     )
-    for (i, *_), si, di, top, nxt in zip(cands, fit.onset_s, fit.duration_s, c[:, 2], c[:, 3], strict=True):
-        if params.posture_s[0] <= di <= params.posture_s[1]:
-            onset[i] = min(max(si, top), nxt)
+    for (i, *_), si, di, nxt, amount in zip(
+        cands, fit.onset_s, fit.duration_s, c[:, 3], c[:, 4], strict=True
+    ):
+        # The fitted step itself must turn the shank by ``min_deg``: the levels either side of a whole rep
+        # differ by several degrees with the slow part of single-leg sway, the steps it mimics by 2 at most.
+        step = np.sign(amount) * (_level(sig, si + di, si + di + 0.15) - _level(sig, si - 0.15, si))
+        if params.posture_s[0] <= di <= params.posture_s[1] and step >= min_deg:
+            # A bend starts after the top (or bottom) it follows; its fitting window may start later, where
+            # the shank last turned the other way (without a gyroscope the bend's own start can look so).
+            onset[i] = min(max(si, top_s[i]), nxt)
             end[i] = min(si + di, nxt)
     return onset, end
 
