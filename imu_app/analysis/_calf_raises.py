@@ -1073,7 +1073,7 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
     bracketed = np.array([np.isfinite(x[5]) for x in guesses])
     top = rise.onset_s + rise.duration_s
     # Knee bends bound the lowerings' windows (and end pauses, below).
-    bend_on, bend_end = _knee_bends(sig, rise.onset_s, top, next_any, params, min_deg=params.posture_deg)
+    bend_on, bend_end = _knee_bends(sig, rise.onset_s, top, next_any, params)
     # A lowering's window reaches no further than the next rise, a knee bend or the longest lowering and
     # pause (the look-ahead); the rises' fitted acceleration is subtracted from it. The shank's angle is
     # left out: in the benchmark it times lowerings worse than the acceleration alone (sway turns the
@@ -1137,9 +1137,7 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
     following = np.searchsorted(ends, bottom - 0.05, side="right")
     next_rise = np.append(ends, np.inf)[following]
     # A knee bend or straightening before the next rise ends the pause.
-    bend_on, _ = _knee_bends(
-        sig, rise.onset_s, bottom, np.minimum(next_rise, float(t[-1])), params, min_deg=params.posture_deg
-    )
+    bend_on, _ = _knee_bends(sig, rise.onset_s, bottom, np.minimum(next_rise, float(t[-1])), params)
     pause_end = np.fmin(next_rise, bend_on)
     reps = []
     for j in np.flatnonzero(kept):
@@ -1370,15 +1368,13 @@ def _knee_bends(
     top_s: np.ndarray,
     next_s: np.ndarray,
     params: CalfRaiseParams,
-    *,
-    min_deg: float,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Onset and end of a knee bend / straightening between each rep's top and the next rise (NaN where
     there is none).
 
     The lowering brings the shank back to the angle it had before the rise (``base_s``, the rise's
     onset); a knee bend moves it elsewhere. If the angle before the next rise differs from that by at
-    least ``min_deg``, the bend is where the angle changes fastest in that direction (a bend of
+    least ``posture_deg``, the bend is where the angle changes fastest in that direction (a bend of
     12-20 deg in under a second turns the shank ten times faster than a lowering or sway); its onset and
     duration are guessed from where that rate falls to a tenth of its peak and then fitted as a
     minimum-jerk change of the angle (:func:`_refine`, angle only: a bend hardly moves the ankle). A
@@ -1395,7 +1391,7 @@ def _knee_bends(
         if nxt - top < 0.4:
             continue
         amount = _level(sig, nxt - 0.15, nxt) - _level(sig, base - 0.15, base)
-        if abs(amount) < min_deg:
+        if abs(amount) < params.posture_deg:
             continue
         k0, k1 = np.searchsorted(sig.t, (top, nxt))
         r = np.sign(amount) * rate[k0:k1]
@@ -1431,10 +1427,10 @@ def _knee_bends(
     for (i, *_), si, di, nxt, amount in zip(
         cands, fit.onset_s, fit.duration_s, c[:, 3], c[:, 4], strict=True
     ):
-        # The fitted step itself must turn the shank by ``min_deg``: the levels either side of a whole rep
+        # The fitted step itself must turn the shank by ``posture_deg``: the levels either side of a whole rep
         # differ by several degrees with the slow part of single-leg sway, the steps it mimics by 2 at most.
         step = np.sign(amount) * (_level(sig, si + di, si + di + 0.15) - _level(sig, si - 0.15, si))
-        if params.posture_s[0] <= di <= params.posture_s[1] and step >= min_deg:
+        if params.posture_s[0] <= di <= params.posture_s[1] and step >= params.posture_deg:
             # A bend starts after the top (or bottom) it follows; its fitting window may start later, where
             # the shank last turned the other way (without a gyroscope the bend's own start can look so).
             onset[i] = min(max(si, top_s[i]), nxt)
