@@ -56,6 +56,12 @@ def _duration(rep, name):
     }[name]
 
 
+def _sensor_of(seed: int) -> tuple[float, bool]:
+    """Sample rate and whether there is a gyroscope in a benchmark session: the rates in turn, every fourth
+    session without gyroscope."""
+    return RATES[seed % len(RATES)], seed % 4 != 3
+
+
 def bench_calf(n_seeds: int) -> dict:
     sets = []
     phase_err: dict[str, list[float]] = {p: [] for p in PHASES + DURATIONS}
@@ -65,8 +71,7 @@ def bench_calf(n_seeds: int) -> dict:
     # the best chance of each within 50 ms by the Cramer-Rao bound (bench_calf_ceiling.py).
     lowerings = []
     for (exercise, options), seed in itertools.product(CALF_CASES, range(n_seeds)):
-        rate = RATES[seed % len(RATES)]
-        gyro = seed % 4 != 3
+        rate, gyro = _sensor_of(seed)
         sim = simulate(
             exercise,
             SensorParams(sample_rate_hz=rate, mounting="random", with_gyro=gyro),
@@ -108,8 +113,7 @@ def bench_landings(n_seeds: int) -> dict:
     rows = []
     tol = LandingParams().target_tolerance_s
     for (exercise, options, target), seed in itertools.product(HOLD_CASES, range(n_seeds)):
-        rate = RATES[seed % len(RATES)]
-        gyro = seed % 4 != 3
+        rate, gyro = _sensor_of(seed)
         sim = simulate(
             exercise,
             SensorParams(sample_rate_hz=rate, mounting="random", with_gyro=gyro),
