@@ -436,7 +436,7 @@ def _hold_end(
                 # sample or two; the fit of the whole rise is steadier there (and no better at high rates).
                 onset = None
                 if fs < _LOW_RATE_HZ:
-                    onset = _burst_onset(t, env, kb, base=base, k_min=a, window_s=_ACTIVITY_WINDOW_S, fs=fs)
+                    onset = _burst_onset(t, env, kb, k_min=a, window_s=_ACTIVITY_WINDOW_S, fs=fs)
                 if onset is None:
                     k2 = _crossing_back(t, act, kb, burst_level, a) + 1
                     k1 = _crossing_back(t, act, k2, 0.25 * burst_level, a)
@@ -453,23 +453,29 @@ _LOW_RATE_HZ = 150.0
 
 
 def _burst_onset(
-    t: np.ndarray, env: np.ndarray, kb: int, *, base: float, k_min: int, window_s: float, fs: float
+    t: np.ndarray, env: np.ndarray, kb: int, *, k_min: int, window_s: float, fs: float
 ) -> float | None:
     """Onset of a burst of activity that ``env`` (RMS over ``window_s``) first shows above its level at
     ``kb``, or ``None``.
 
     A loss of balance swings the shank with an amplitude that grows from nothing, so its rate grows as
     ``(t - t0)^2`` and its mean square as ``(t - t0)^4``. ``env^2`` up to ``kb`` is fitted, by least squares
-    over onsets every 10 ms in the second before, with ``base^2`` plus that quartic as the moving window
-    sees it; the coefficient is a closed form. Unlike a threshold crossing of a short RMS, the fit is not
-    moved by where the swing's oscillation happens to fall between samples.
+    over onsets every 10 ms in the second before, with a constant (the sway just before) plus that quartic
+    as the moving window sees it; the coefficients are a closed form. Unlike a threshold crossing of a
+    short RMS, the fit is not moved by where the swing's oscillation happens to fall between samples.
+
+    The fit starts no earlier than one window before the least activity ahead of ``kb``: the burst shows
+    in the window at most half a window before its onset, and what falls before that least (the landing's
+    ringing still dying away in a short hold) would pull the onset early.
     """
     width = max(1, round(window_s * fs))
     i0 = max(k_min, kb - round(1.2 * fs) - width)
+    i0 = max(i0, i0 + int(np.argmin(env[i0:kb])) - width) if kb > i0 else i0
     if kb - i0 < 0.3 * fs:
         return None
     tt = t[i0 : kb + 1]
-    y = env[i0 : kb + 1] ** 2 - base * base
+    y = env[i0 : kb + 1] ** 2
+    y = y - y.mean()
     onsets = np.arange(t[kb] - 1.0, t[kb] - 0.05, 0.01)
     quartic = np.clip(tt[None, :] - onsets[:, None], 0.0, None) ** 4
     # The moving mean of the quartic, as ``env`` is the moving mean of the power (centred, same width).
@@ -478,6 +484,7 @@ def _burst_onset(
     lo = np.clip(np.arange(tt.size) - half, 0, tt.size)
     hi = np.clip(np.arange(tt.size) - half + width, 0, tt.size)
     model = (csum[:, hi] - csum[:, lo]) / np.maximum(hi - lo, 1)
+    model = model - model.mean(axis=1, keepdims=True)
     num = model @ y
     den = np.sum(model * model, axis=1)
     coef = np.where(den > 0, num / np.maximum(den, 1e-300), 0.0)
