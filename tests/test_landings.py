@@ -84,6 +84,25 @@ def test_holds_end_on_time_at_a_low_rate():
     assert np.mean(errors <= 0.05) >= 0.85
 
 
+def test_a_stumble_soon_after_the_landing_is_timed_from_its_own_growth():
+    # A stumble 1.6 s after a squat drop's landing at 52 Hz: the landing's ringing is still dying away when
+    # the burst begins, and fitting the burst from the hold's typical sway put its onset 0.5 s early.
+    sim = simulate(
+        "squat_drop",
+        SensorParams(sample_rate_hz=52.0, mounting="random"),
+        seed=2005,
+        reps=5,
+        hold_failure=["other_foot", "stumble"],
+    )
+    res = detect_landings(sim.data, LandingParams(hold_target_s=3.0))
+    stumbles = [(f, t) for f, t in _pairs(res.landings, sim.truth.landings) if t.ended_by == "stumble"]
+    assert stumbles
+    for f, t in stumbles:
+        assert t.hold_end_s - t.landing_s < 2.0  # the short hold this test is about
+        assert f.ended_by == "stumble"
+        assert f.hold_s == pytest.approx(t.hold_end_s - t.landing_s, abs=0.05)
+
+
 def _tts_agrees(found, truth, tol_s: float = 0.1) -> bool:
     """Both without a TTS, or both with one within ``tol_s``."""
     if truth.stabilised_s is None or found.stabilised_s is None:
