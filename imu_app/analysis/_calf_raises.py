@@ -12,9 +12,12 @@ from scipy.signal import butter, sosfiltfilt
 from imu_app.analysis._orientation import (
     Orientation,
     block_means,
+    body_to_start,
+    cross,
     estimate_gravity,
     in_spans,
     moving_mean,
+    rotate,
     segment_bounds,
 )
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S, group_bouts, metric_stats
@@ -181,6 +184,17 @@ class _Signals:
     # up x angular acceleration, sensor axes, rad/s^2 (with a gyroscope): its dot product with the sensor's
     # place relative to the ankle is the vertical acceleration the shank's turning gives the sensor
     turning: np.ndarray | None = None
+    # With a gyroscope (:func:`_frame`): the rotations from the sensor's frame at each sample to that at the
+    # stretch's start, the specific force turned into it (m/s^2, accelerometer bias removed), the angular
+    # rate smoothed over 0.1 s (rad/s, bias removed) and its derivative (rad/s^2), in the sensor's axes,
+    # and the flexion axis
+    frame_q: np.ndarray | None = None
+    frame_acc: np.ndarray | None = None
+    spin: np.ndarray | None = None
+    alpha: np.ndarray | None = None
+    flexion: np.ndarray | None = None
+    # The ankle's forward acceleration (m/s^2, sign arbitrary), from the above once the lever is known.
+    acc_f: np.ndarray | None = None
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -265,6 +279,7 @@ def _signals(data: ImuData, orientation: Orientation | None, params: CalfRaisePa
     out = []
     for t, acc, _, up, angle, gyr in pieces:
         work_hz = (len(t) - 1) / max(t[-1] - t[0], 1e-9)
+        frame = None if gyr is None else _frame(t, acc - bias, gyr, work_hz)
         sos = butter(2, params.highpass_hz, btype="highpass", fs=work_hz, output="sos")
         # |f| = sqrt((1 + a_v)^2 + a_h^2) in g, so a_v = |f| - 1 - a_h^2 / 2 to second order. The magnitude
         # does not depend on the attitude estimate; only the small horizontal correction does.
@@ -278,9 +293,7 @@ def _signals(data: ImuData, orientation: Orientation | None, params: CalfRaisePa
         vel = np.concatenate([[0.0], np.cumsum(0.5 * (acc_v[1:] + acc_v[:-1]) * dt)])
         vel = sosfiltfilt(sos, vel)
         tilt_sum = None if angle is None else np.concatenate([[0.0], np.cumsum(angle)])
-        # White noise of the vertical acceleration per work-rate sample, from successive differences
-        # (every fifth pair is as good a sample of it as all of them).
-        noise = float(np.median(np.abs(np.diff(acc_v)[::5]))) / (0.6745 * np.sqrt(2.0))
+        noise = _white_noise(acc_v)
         out.append(
             _Signals(
                 t=t,
@@ -290,18 +303,52 @@ def _signals(data: ImuData, orientation: Orientation | None, params: CalfRaisePa
                 gyro=data.gyr_dps is not None,
                 tilt_sum=tilt_sum,
                 acc_noise=noise,
-                turning=None if gyr is None else np.cross(up, _angular_acceleration(t, gyr, work_hz)),
+                turning=None if frame is None else cross(up, frame.alpha),
+                frame_q=None if frame is None else frame.q,
+                frame_acc=None if frame is None else frame.acc,
+                spin=None if frame is None else frame.spin,
+                alpha=None if frame is None else frame.alpha,
+                flexion=None if frame is None else frame.flexion,
             )
         )
     return out
 
 
-def _angular_acceleration(t: np.ndarray, gyr_dps: np.ndarray, work_hz: float) -> np.ndarray:
-    """Angular acceleration (rad/s^2, sensor axes) from the angular rate smoothed over a tenth of a second
-    (sway and calf raises lie below 3 Hz; the differentiated noise does not)."""
-    width = max(1, round(0.1 * work_hz))
-    rate = np.radians(moving_mean(gyr_dps, width))
-    return np.gradient(rate, t, axis=0)
+@dataclass(frozen=True)
+class _Frame:
+    q: np.ndarray
+    acc: np.ndarray
+    spin: np.ndarray
+    alpha: np.ndarray
+    flexion: np.ndarray
+
+
+def _frame(t: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray, work_hz: float) -> _Frame:
+    """The strapdown frame of a stretch (see :class:`_Signals`).
+
+    Turned into one frame, gravity is the same vector at every sample, so whatever else the specific
+    force does is acceleration, along every axis: the ankle's forward acceleration as well as its vertical
+    one. The gyroscope's bias is the median rate of the samples turning slower than 30 deg/s (sway and
+    slow reps average out over a stretch).
+    """
+    quiet = np.einsum("ij,ij->i", gyr_dps, gyr_dps) < 30.0**2
+    gyro_bias = np.median(gyr_dps[quiet], axis=0) if quiet.sum() > 10 else np.zeros(3)
+    rate = np.radians(gyr_dps - gyro_bias)
+    q = body_to_start(t, rate)
+    spin = moving_mean(rate, max(1, round(0.1 * work_hz)))
+    return _Frame(
+        q=q,
+        acc=rotate(q, acc_g * STANDARD_GRAVITY_M_S2),
+        spin=spin,
+        alpha=np.gradient(spin, t, axis=0),
+        flexion=np.linalg.eigh(rate.T @ rate)[1][:, -1],
+    )
+
+
+def _white_noise(x: np.ndarray) -> float:
+    """White noise of ``x`` per sample, from successive differences (every fifth pair is as good a sample
+    of it as all of them)."""
+    return float(np.median(np.abs(np.diff(x)[::5]))) / (0.6745 * np.sqrt(2.0))
 
 
 def _during(t: np.ndarray, onset_s: np.ndarray, duration_s: np.ndarray) -> np.ndarray:
@@ -338,7 +385,41 @@ def _without_rotation(sig: _Signals, moving: np.ndarray) -> _Signals:
     var = max(sig.acc_noise, 1e-4) ** 2
     lhs = turning[still].T @ turning[still] / var + np.eye(3) / _LEVER_PRIOR_M**2
     r = np.linalg.solve(lhs, turning[still].T @ rest / var)
-    return dataclasses.replace(sig, acc_v=sig.acc_v - turning @ r)
+    return dataclasses.replace(sig, acc_v=sig.acc_v - turning @ r, acc_f=_forward(sig, still, work_hz))
+
+
+#: Gravity's direction in the start frame is followed over this long (s): far longer than a rep, whose
+#: forward acceleration averages to nil over it, and short against the integration's drift.
+_UP_SPAN_S = 10.0
+
+
+def _forward(sig: _Signals, still: np.ndarray, work_hz: float) -> np.ndarray | None:
+    """The ankle's forward acceleration (m/s^2): the specific force in the start frame (:func:`_frame`)
+    less the lever's acceleration, along the horizontal perpendicular to the flexion axis.
+
+    A sensor at ``r`` from the ankle accelerates by ``alpha x r + w x (w x r)`` relative to it. ``r`` is
+    fitted by least squares on all three axes where the ankle is at rest (``still``, every fourth sample),
+    after a 1.5-s moving mean has taken out gravity and the integration's drift: there the specific force
+    changes only by the shank's sway about the ankle, which swings a sensor 10 cm up the shank by tens of
+    mm/s^2 horizontally, as much as a slow lowering's forward acceleration.
+    """
+    q, acc, spin, alpha, flexion = sig.frame_q, sig.frame_acc, sig.spin, sig.alpha, sig.flexion
+    if q is None or acc is None or spin is None or alpha is None or flexion is None:
+        return None
+    width = max(1, round(1.5 * work_hz))
+    spin2 = np.einsum("ij,ij->i", spin, spin)[:, None]
+    # The lever's acceleration per metre along each sensor axis, in the start frame.
+    cols = [rotate(q, cross(alpha, e) + spin * spin[:, [k]] - spin2 * e) for k, e in enumerate(np.eye(3))]
+    sel = np.flatnonzero(still)[::4]
+    x = np.stack([(c - moving_mean(c, width))[sel] for c in cols], axis=-1).reshape(-1, 3)
+    y = (acc - moving_mean(acc, width))[sel].reshape(-1)
+    var = max(sig.acc_noise, 1e-4) ** 2
+    r = np.linalg.solve(x.T @ x / var + np.eye(3) / _LEVER_PRIOR_M**2, x.T @ y / var)
+    acc = acc - sum(rk * c for rk, c in zip(r, cols, strict=True))
+    up = _unit(moving_mean(acc, max(1, round(_UP_SPAN_S * work_hz))))
+    forward = _unit(cross(rotate(q, flexion), up))
+    acc_f = np.einsum("ij,ij->i", acc, forward)
+    return acc_f - np.median(acc_f)
 
 
 #: Prior size of each component of the sensor's position above the ankle (m): on the distal shank.
@@ -632,15 +713,19 @@ def _refine(
 
 
 def _rep_model(u: np.ndarray, theta: np.ndarray) -> np.ndarray:
-    """Columns of one rep's vertical acceleration on the times ``u`` (reps x samples) for the parameters
-    ``theta`` (reps x 7: rise onset and duration, lowering onset and duration, the foot lever's angle at
-    the start, the rise's and the lowering's rotation, rad), shape reps x samples x 4: an offset, the bias
-    steps of the rise and of the lowering (the accelerometer's bias projected on the tilting shank) and
-    the ankle's acceleration per metre of lever.
+    """Columns of one rep's vertical and forward acceleration on the times ``u`` (reps x samples) for the
+    parameters ``theta`` (reps x 7: rise onset and duration, lowering onset and duration, the foot lever's
+    angle at the start, the rise's and the lowering's rotation, rad), shape reps x samples x 9.
 
-    The ankle moves on a circle about the metatarsal heads: its height is ``L sin(g)``, the lever's angle
-    ``g`` turning from ``g_a`` by ``D_r`` in a minimum-jerk rise and back by ``D_l`` in the lowering, so
-    its vertical acceleration is ``L (cos(g) g'' - sin(g) g'^2)``.
+    Vertical (columns 0-3): an offset, the bias steps of the rise and of the lowering (the accelerometer's
+    bias projected on the tilting shank) and the ankle's acceleration per metre of lever. Forward (4-8):
+    an offset and a drift (the strapdown frame's slow error, :func:`_frame`), the two bias steps and the
+    ankle's forward acceleration per metre of lever.
+
+    The ankle moves on a circle about the metatarsal heads: its height is ``L sin(g)`` and its forward
+    place ``-L cos(g)``, the lever's angle ``g`` turning from ``g_a`` by ``D_r`` in a minimum-jerk rise and
+    back by ``D_l`` in the lowering, so its vertical acceleration is ``L (cos(g) g'' - sin(g) g'^2)`` and
+    its forward one ``L (sin(g) g'' + cos(g) g'^2)`` (the forward axis's sign is the fit's).
     """
     s_r, d_r, s_l, d_l, g_a, span_r, span_l = (theta[:, k : k + 1] for k in range(7))
     v_r = (u - s_r) / d_r
@@ -649,23 +734,42 @@ def _rep_model(u: np.ndarray, theta: np.ndarray) -> np.ndarray:
     gam = g_a + span_r * p_r - span_l * p_l
     g1 = span_r * _mj_d(v_r) / d_r - span_l * _mj_d(v_l) / d_l
     g2 = span_r * _mj_dd(v_r) / d_r**2 - span_l * _mj_dd(v_l) / d_l**2
-    return np.stack([np.ones_like(u), p_r, p_l, np.cos(gam) * g2 - np.sin(gam) * g1 * g1], axis=-1)
+    cos, sin, one = np.cos(gam), np.sin(gam), np.ones_like(u)
+    return np.stack(
+        [one, p_r, p_l, cos * g2 - sin * g1 * g1, one, u - u[:, :1], p_r, p_l, sin * g2 + cos * g1 * g1],
+        axis=-1,
+    )
 
 
 def _rep_fit(
-    y: np.ndarray, w: np.ndarray, u: np.ndarray, theta: np.ndarray, ridge: np.ndarray
+    y: np.ndarray,
+    w: np.ndarray,
+    u: np.ndarray,
+    theta: np.ndarray,
+    ridge: np.ndarray,
+    *,
+    forward: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Weighted residuals (reps x samples), their sums of squares and the linear coefficients of the
-    model :func:`_rep_model` fitted to ``y`` for the timings ``theta``."""
+    model :func:`_rep_model` fitted to ``y`` for the timings ``theta``; with ``forward`` (the forward
+    acceleration's box means and weights) also of its forward columns, their residuals and coefficients
+    after the vertical ones."""
     x = _rep_model(u, theta)
-    xt = np.swapaxes(x * w[..., None], 1, 2)
-    # Batched matrix products: einsum's generic loops are several times slower for these shapes.
-    a = xt @ x + 1e-9 * np.eye(x.shape[-1])
-    a[:, 1, 1] += ridge
-    a[:, 2, 2] += ridge
-    coef = np.linalg.solve(a, xt @ y[..., None])[..., 0]
-    res = (y - (x @ coef[..., None])[..., 0]) * np.sqrt(w)
-    return res, (res * res).sum(axis=1), coef
+    parts = [(y, w, x[..., :4], (1, 2))]
+    if forward is not None:
+        parts.append((*forward, x[..., 4:], (2, 3)))
+    residuals, coefs = [], []
+    for yy, ww, x, steps in parts:
+        xt = np.swapaxes(x * ww[..., None], 1, 2)
+        # Batched matrix products: einsum's generic loops are several times slower for these shapes.
+        a = xt @ x + 1e-9 * np.eye(x.shape[-1])
+        for k in steps:
+            a[:, k, k] += ridge
+        coef = np.linalg.solve(a, xt @ yy[..., None])[..., 0]
+        residuals.append((yy - (x @ coef[..., None])[..., 0]) * np.sqrt(ww))
+        coefs.append(coef)
+    res = np.concatenate(residuals, axis=1)
+    return res, (res * res).sum(axis=1), np.concatenate(coefs, axis=1)
 
 
 def _render_on(u: np.ndarray, fit: _Fit) -> np.ndarray:
@@ -709,16 +813,17 @@ def _rep_grid(lo: np.ndarray, hi: np.ndarray, theta: np.ndarray, dt: float) -> t
     return np.where(first | second, u, lo[:, None]), h
 
 
-def _render_reps(t: np.ndarray, theta: np.ndarray, coef: np.ndarray) -> np.ndarray:
-    """The vertical acceleration of the reps' fitted movements (:func:`_rep_model`, without offset and
-    bias steps) on the times ``t``."""
+def _render_reps(t: np.ndarray, theta: np.ndarray, coef: np.ndarray, forward: bool = False) -> np.ndarray:
+    """The vertical (or ``forward``) acceleration of the reps' fitted movements (:func:`_rep_model`,
+    without offsets, drifts and bias steps) on the times ``t``."""
     i0 = np.searchsorted(t, theta[:, 0])
     i1 = np.searchsorted(t, theta[:, 2] + theta[:, 3])
     count = np.maximum(i1 - i0, 0)
     owner = np.repeat(np.arange(count.size), count)
     idx = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + i0[owner]
-    cols = _rep_model(t[idx][:, None], theta[owner])[:, 0, 3]
-    return np.bincount(idx, weights=cols * coef[owner, 3], minlength=t.size)
+    k = 8 if forward else 3
+    cols = _rep_model(t[idx][:, None], theta[owner])[:, 0, k] * coef[owner, k]
+    return np.bincount(idx, weights=cols, minlength=t.size)
 
 
 def _joint_refine(
@@ -784,13 +889,23 @@ def _joint_refine(
         if coef is None:
             y = y + _render_on(u, own_r) + _render_on(u, own_l)
         else:
-            y = y + _rep_model(u, theta)[..., 3] * coef[:, 3:]
+            y = y + _rep_model(u, theta)[..., 3] * coef[:, 3:4]
         # A box mean over ``h`` averages the white noise of ``h / dt`` samples: weights in units of its
         # variance. The bias steps are at most a few mg: a prior of that size keeps them from taking over
         # part of a movement (they are shaped like its height) when transitions meet without a pause.
         w = h / float(np.median(dt)) / (sig.acc_noise**2 + 1e-12)
+        forward = None
+        if sig.acc_f is not None:
+            # The forward acceleration likewise, its neighbours' fitted movements subtracted once known.
+            others_f = sig.acc_f if coef is None else sig.acc_f - _render_reps(t, theta, coef, forward=True)
+            f_int = np.concatenate([[0.0], np.cumsum(0.5 * (others_f[1:] + others_f[:-1]) * dt)])
+            y_f = np.interp(uq + 0.5 * h, t, f_int) - np.interp(uq - 0.5 * h, t, f_int)
+            y_f = y_f / np.maximum(h, 1e-9)
+            if coef is not None:
+                y_f = y_f + _rep_model(u, theta)[..., 8] * coef[:, 8:9]
+            forward = (y_f, h / float(np.median(dt)) / (_white_noise(sig.acc_f) ** 2 + 1e-12))
         ridge = np.full(theta.shape[0], 1.0 / _BIAS_PRIOR_M_S2**2)
-        theta, coef = _levenberg_marquardt(y, w, u, theta, ridge, iterations=iterations)
+        theta, coef = _levenberg_marquardt(y, w, u, theta, ridge, iterations=iterations, forward=forward)
     span = np.array([np.sin(g + a) - np.sin(g) for g, a in _FAMILIES])
     top = theta[:, 4] + theta[:, 5]
     h_r = coef[:, 3] * (np.sin(top) - np.sin(theta[:, 4]))
@@ -805,7 +920,7 @@ def _joint_refine(
             theta[:, 0] + theta[:, 1], theta[:, 2], theta[:, 2] + theta[:, 3]
         )
         theta, _ = _levenberg_marquardt(
-            y, w, u, start, ridge, iterations=settle, damping=0.1, relax=0.5, box=0.25
+            y, w, u, start, ridge, iterations=settle, forward=forward, damping=0.1, relax=0.5, box=0.25
         )
     amp_r = h_r / (theta[:, 1] ** 2 * span[rise.family])
     amp_l = h_l / (theta[:, 3] ** 2 * span[low.family])
@@ -834,6 +949,7 @@ def _levenberg_marquardt(
     ridge: np.ndarray,
     *,
     iterations: int,
+    forward: tuple[np.ndarray, np.ndarray] | None = None,
     damping: float = 1e-3,
     relax: float = 0.3,
     box: float | None = None,
@@ -846,7 +962,7 @@ def _levenberg_marquardt(
     """
     start = theta
     theta = theta.copy()
-    res, cost, coef = _rep_fit(y, w, u, theta, ridge)
+    res, cost, coef = _rep_fit(y, w, u, theta, ridge, forward=forward)
     lam = np.full(theta.shape[0], damping)
     for _ in range(iterations):
         eps = np.concatenate([1e-3 * theta[:, [1, 1, 3, 3]], np.full((theta.shape[0], 3), 1e-3)], axis=1)
@@ -854,7 +970,7 @@ def _levenberg_marquardt(
         for k in range(theta.shape[1]):
             th = theta.copy()
             th[:, k] += eps[:, k]
-            jac[..., k] = (_rep_fit(y, w, u, th, ridge)[0] - res) / eps[:, k : k + 1]
+            jac[..., k] = (_rep_fit(y, w, u, th, ridge, forward=forward)[0] - res) / eps[:, k : k + 1]
         jt = np.swapaxes(jac, 1, 2)
         jtj = jt @ jac
         jtr = (jt @ res[..., None])[..., 0]
@@ -873,7 +989,7 @@ def _levenberg_marquardt(
         trial[:, 2] = np.maximum(trial[:, 2], trial[:, 0] + trial[:, 1])
         trial[:, 4] = np.clip(trial[:, 4], -0.3, 1.2)
         trial[:, 5:] = np.clip(trial[:, 5:], 0.05, 1.3)
-        t_res, t_cost, t_coef = _rep_fit(y, w, u, trial, ridge)
+        t_res, t_cost, t_coef = _rep_fit(y, w, u, trial, ridge, forward=forward)
         better = t_cost < cost
         theta[better], res[better], cost[better], coef[better] = (
             trial[better],

@@ -512,3 +512,81 @@ def horizontal_acc_g(acc_g: np.ndarray, up: np.ndarray) -> np.ndarray:
     """``(n, 3)`` part of the specific force perpendicular to ``up`` (sensor frame, g)."""
     acc = np.asarray(acc_g, dtype=np.float64)
     return acc - np.einsum("ij,ij->i", acc, up)[:, None] * up
+
+
+def _quat_mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Hamilton products ``a b`` of quaternions ``(..., 4)`` stored as ``(w, x, y, z)``."""
+    aw, ax, ay, az = np.moveaxis(a, -1, 0)
+    bw, bx, by, bz = np.moveaxis(b, -1, 0)
+    return np.stack(
+        [
+            aw * bw - ax * bx - ay * by - az * bz,
+            aw * bx + ax * bw + ay * bz - az * by,
+            aw * by - ax * bz + ay * bw + az * bx,
+            aw * bz + ax * by - ay * bx + az * bw,
+        ],
+        axis=-1,
+    )
+
+
+_SCAN_BLOCK = 64
+
+
+def _cumulative_product(q: np.ndarray) -> np.ndarray:
+    """Running products ``q[0] q[1] ... q[k]`` of quaternions ``(n, 4)``, in order.
+
+    Blocked scan: the products within blocks of :data:`_SCAN_BLOCK` are formed for all blocks at once
+    (one vectorised step per place in a block), the blocks' totals are scanned the same way, and each
+    block is then carried by the product of the blocks before it: a few passes over the data where a loop
+    over the samples would cost a Python step each.
+    """
+    n = q.shape[0]
+    if n <= _SCAN_BLOCK:
+        out = q.copy()
+        for k in range(1, n):
+            out[k] = _quat_mul(out[k - 1], q[k])
+        return out
+    m = -(-n // _SCAN_BLOCK)
+    padded = np.zeros((m * _SCAN_BLOCK, 4))
+    padded[:, 0] = 1.0
+    padded[:n] = q
+    local = padded.reshape(m, _SCAN_BLOCK, 4)
+    for j in range(1, _SCAN_BLOCK):
+        local[:, j] = _quat_mul(local[:, j - 1], local[:, j])
+    carried = _cumulative_product(local[:, -1])
+    local[1:] = _quat_mul(carried[:-1, None, :], local[1:])
+    return local.reshape(-1, 4)[:n]
+
+
+def body_to_start(t_s: np.ndarray, gyr_rad_s: np.ndarray) -> np.ndarray:
+    """``(n, 4)`` unit quaternions ``(w, x, y, z)`` of the rotations taking vectors in the sensor frame at
+    each sample to the sensor frame at the first sample (strapdown integration of the angular rate, bias
+    already removed); :func:`rotate` applies them.
+
+    The rate is taken constant between samples at the mean of its two ends; a rotation by ``w dt`` about
+    ``w`` then follows each step exactly. Over a few seconds the integration drifts by the residual bias
+    times the time (0.05 deg/s leaves 0.25 deg after 5 s).
+    """
+    w = 0.5 * (gyr_rad_s[1:] + gyr_rad_s[:-1]) * np.diff(t_s)[:, None]
+    angle = np.linalg.norm(w, axis=1)
+    half = 0.5 * angle
+    # sin(x/2)/x, exact near 0 as well.
+    scale = np.where(angle > 1e-9, np.sin(half) / np.maximum(angle, 1e-300), 0.5)
+    steps = np.concatenate([[[1.0, 0.0, 0.0, 0.0]], np.column_stack([np.cos(half), w * scale[:, None]])])
+    q = _cumulative_product(steps)
+    return q / np.linalg.norm(q, axis=1, keepdims=True)
+
+
+def cross(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Cross products of ``(n, 3)`` vectors (``b`` may be one ``(3,)`` vector), column by column: several
+    times faster than ``np.cross`` on long arrays."""
+    ax, ay, az = a[:, 0], a[:, 1], a[:, 2]
+    bx, by, bz = b[..., 0], b[..., 1], b[..., 2]
+    return np.column_stack([ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx])
+
+
+def rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Vectors ``v`` (``(n, 3)`` or ``(3,)``) turned by the unit quaternions ``q`` ``(n, 4)``."""
+    qv = q[:, 1:]
+    twice = 2.0 * cross(qv, v)
+    return v + q[:, :1] * twice + cross(qv, twice)
