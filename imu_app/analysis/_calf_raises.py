@@ -712,33 +712,116 @@ def _refine(
     return _Fit(s, d, family, amp, lowering)
 
 
-def _rep_model(u: np.ndarray, theta: np.ndarray) -> np.ndarray:
+def _mj_derivatives(tau: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`_mj` and its first three derivatives with respect to normalised time (0 outside the
+    movement)."""
+    x = np.clip(tau, 0.0, 1.0)
+    inside = (tau > 0.0) & (tau < 1.0)
+    xi = np.where(inside, x, 0.0)
+    return (
+        x * x * x * (10.0 + x * (-15.0 + 6.0 * x)),
+        30.0 * xi * xi * (1.0 - xi) ** 2,
+        xi * (60.0 + xi * (-180.0 + 120.0 * xi)),
+        np.where(inside, 60.0 + xi * (-360.0 + 360.0 * xi), 0.0),
+    )
+
+
+@dataclass(frozen=True)
+class _RepTerms:
+    """One rep's movement on its times (reps x samples): the rise's and the lowering's progress, the foot
+    lever's angle and its first two time derivatives, and with ``sensitivities`` the derivatives of the
+    progresses with respect to their own onset and duration (reps x samples x 2) and of the vertical and
+    the forward acceleration per metre of lever with respect to the seven timings (reps x samples x 7)."""
+
+    p_r: np.ndarray
+    p_l: np.ndarray
+    vertical: np.ndarray
+    forward: np.ndarray
+    sensitivities: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None
+
+
+def _rep_terms(u: np.ndarray, theta: np.ndarray, *, sensitivities: bool = False) -> _RepTerms:
+    """The terms of :func:`_rep_model` (see :class:`_RepTerms`).
+
+    The ankle moves on a circle about the metatarsal heads: its height is ``L sin(g)`` and its forward
+    place ``-L cos(g)``, the lever's angle ``g`` turning from ``g_a`` by ``D_r`` in a minimum-jerk rise and
+    back by ``D_l`` in the lowering, so its vertical acceleration is ``L (cos(g) g'' - sin(g) g'^2)`` and
+    its forward one ``L (sin(g) g'' + cos(g) g'^2)`` (the forward axis's sign is the fit's). Their
+    derivatives with respect to ``g`` are minus the forward and the vertical one.
+    """
+    s_r, d_r, s_l, d_l, g_a, span_r, span_l = (theta[:, k : k + 1] for k in range(7))
+    v_r = (u - s_r) / d_r
+    v_l = (u - s_l) / d_l
+    p_r, a_r, b_r, c_r = _mj_derivatives(v_r)
+    p_l, a_l, b_l, c_l = _mj_derivatives(v_l)
+    gam = g_a + span_r * p_r - span_l * p_l
+    g1 = span_r * a_r / d_r - span_l * a_l / d_l
+    g2 = span_r * b_r / d_r**2 - span_l * b_l / d_l**2
+    cos, sin = np.cos(gam), np.sin(gam)
+    vertical = cos * g2 - sin * g1 * g1
+    forward = sin * g2 + cos * g1 * g1
+    if not sensitivities:
+        return _RepTerms(p_r, p_l, vertical, forward, None)
+    # The derivatives of g, g' and g'' with respect to each timing (columns in the order of ``theta``):
+    # the onsets shift the normalised time by -1/d, the durations by -v/d and scale the derivatives.
+    zero = np.zeros_like(u)
+    d_gam = np.stack(
+        [
+            -span_r * a_r / d_r,
+            -span_r * a_r * v_r / d_r,
+            span_l * a_l / d_l,
+            span_l * a_l * v_l / d_l,
+            np.ones_like(u),
+            p_r,
+            -p_l,
+        ],
+        axis=-1,
+    )
+    d_g1 = np.stack(
+        [
+            -span_r * b_r / d_r**2,
+            -span_r * (b_r * v_r + a_r) / d_r**2,
+            span_l * b_l / d_l**2,
+            span_l * (b_l * v_l + a_l) / d_l**2,
+            zero,
+            a_r / d_r,
+            -a_l / d_l,
+        ],
+        axis=-1,
+    )
+    d_g2 = np.stack(
+        [
+            -span_r * c_r / d_r**3,
+            -span_r * (c_r * v_r + 2.0 * b_r) / d_r**3,
+            span_l * c_l / d_l**3,
+            span_l * (c_l * v_l + 2.0 * b_l) / d_l**3,
+            zero,
+            b_r / d_r**2,
+            -b_l / d_l**2,
+        ],
+        axis=-1,
+    )
+    d_p_r = np.stack([-a_r / d_r, -a_r * v_r / d_r], axis=-1)
+    d_p_l = np.stack([-a_l / d_l, -a_l * v_l / d_l], axis=-1)
+    d_vertical = -forward[..., None] * d_gam + cos[..., None] * d_g2 - 2.0 * (sin * g1)[..., None] * d_g1
+    d_forward = vertical[..., None] * d_gam + sin[..., None] * d_g2 + 2.0 * (cos * g1)[..., None] * d_g1
+    return _RepTerms(p_r, p_l, vertical, forward, (d_p_r, d_p_l, d_vertical, d_forward))
+
+
+def _rep_model(u: np.ndarray, theta: np.ndarray, terms: _RepTerms | None = None) -> np.ndarray:
     """Columns of one rep's vertical and forward acceleration on the times ``u`` (reps x samples) for the
     parameters ``theta`` (reps x 7: rise onset and duration, lowering onset and duration, the foot lever's
-    angle at the start, the rise's and the lowering's rotation, rad), shape reps x samples x 9.
+    angle at the start, the rise's and the lowering's rotation, rad), shape reps x samples x 9
+    (:func:`_rep_terms`).
 
     Vertical (columns 0-3): an offset, the bias steps of the rise and of the lowering (the accelerometer's
     bias projected on the tilting shank) and the ankle's acceleration per metre of lever. Forward (4-8):
     an offset and a drift (the strapdown frame's slow error, :func:`_frame`), the two bias steps and the
     ankle's forward acceleration per metre of lever.
-
-    The ankle moves on a circle about the metatarsal heads: its height is ``L sin(g)`` and its forward
-    place ``-L cos(g)``, the lever's angle ``g`` turning from ``g_a`` by ``D_r`` in a minimum-jerk rise and
-    back by ``D_l`` in the lowering, so its vertical acceleration is ``L (cos(g) g'' - sin(g) g'^2)`` and
-    its forward one ``L (sin(g) g'' + cos(g) g'^2)`` (the forward axis's sign is the fit's).
     """
-    s_r, d_r, s_l, d_l, g_a, span_r, span_l = (theta[:, k : k + 1] for k in range(7))
-    v_r = (u - s_r) / d_r
-    v_l = (u - s_l) / d_l
-    p_r, p_l = _mj(v_r), _mj(v_l)
-    gam = g_a + span_r * p_r - span_l * p_l
-    g1 = span_r * _mj_d(v_r) / d_r - span_l * _mj_d(v_l) / d_l
-    g2 = span_r * _mj_dd(v_r) / d_r**2 - span_l * _mj_dd(v_l) / d_l**2
-    cos, sin, one = np.cos(gam), np.sin(gam), np.ones_like(u)
-    return np.stack(
-        [one, p_r, p_l, cos * g2 - sin * g1 * g1, one, u - u[:, :1], p_r, p_l, sin * g2 + cos * g1 * g1],
-        axis=-1,
-    )
+    m = _rep_terms(u, theta) if terms is None else terms
+    one = np.ones_like(u)
+    return np.stack([one, m.p_r, m.p_l, m.vertical, one, u - u[:, :1], m.p_r, m.p_l, m.forward], axis=-1)
 
 
 def _rep_fit(
@@ -749,27 +832,53 @@ def _rep_fit(
     ridge: np.ndarray,
     *,
     forward: tuple[np.ndarray, np.ndarray] | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    jacobian: bool = False,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """Weighted residuals (reps x samples), their sums of squares and the linear coefficients of the
     model :func:`_rep_model` fitted to ``y`` for the timings ``theta``; with ``forward`` (the forward
     acceleration's box means and weights) also of its forward columns, their residuals and coefficients
-    after the vertical ones."""
-    x = _rep_model(u, theta)
+    after the vertical ones.
+
+    With ``jacobian`` also the residuals' derivatives with respect to the timings (reps x samples x 7),
+    else None: those of the model with its coefficients held, projected off the model's columns
+    (Kaufman's variable projection: the coefficients' own change is left out, which costs a
+    Levenberg-Marquardt step little and saves six fits of the model a step).
+    """
+    terms = _rep_terms(u, theta, sensitivities=jacobian)
+    x = _rep_model(u, theta, terms)
     parts = [(y, w, x[..., :4], (1, 2))]
     if forward is not None:
         parts.append((*forward, x[..., 4:], (2, 3)))
-    residuals, coefs = [], []
-    for yy, ww, x, steps in parts:
+    residuals, coefs, jacobians = [], [], []
+    for channel, (yy, ww, x, steps) in enumerate(parts):
         xt = np.swapaxes(x * ww[..., None], 1, 2)
         # Batched matrix products: einsum's generic loops are several times slower for these shapes.
         a = xt @ x + 1e-9 * np.eye(x.shape[-1])
         for k in steps:
             a[:, k, k] += ridge
         coef = np.linalg.solve(a, xt @ yy[..., None])[..., 0]
-        residuals.append((yy - (x @ coef[..., None])[..., 0]) * np.sqrt(ww))
+        root = np.sqrt(ww)
+        error = yy - (x @ coef[..., None])[..., 0]
+        residuals.append(error * root)
         coefs.append(coef)
+        if terms.sensitivities is not None:
+            d_p_r, d_p_l, d_vertical, d_forward = terms.sensitivities
+            d_move = d_vertical if channel == 0 else d_forward
+            k = steps[0]
+            d_model = coef[:, -1, None, None] * d_move
+            d_model[..., :2] += coef[:, k, None, None] * d_p_r
+            d_model[..., 2:4] += coef[:, k + 1, None, None] * d_p_l
+            # The coefficients' change: A dc = dX' W e - X' W dX c, e the unweighted residual.
+            e_w = (error * ww)[:, None, :]
+            d_xt_e = np.zeros((x.shape[0], x.shape[-1], 7))
+            d_xt_e[:, k, :2] = (e_w @ d_p_r)[:, 0]
+            d_xt_e[:, k + 1, 2:4] = (e_w @ d_p_l)[:, 0]
+            d_xt_e[:, -1] = (e_w @ d_move)[:, 0]
+            d_coef = np.linalg.solve(a, d_xt_e - xt @ d_model)
+            jacobians.append(-root[..., None] * (d_model + x @ d_coef))
     res = np.concatenate(residuals, axis=1)
-    return res, (res * res).sum(axis=1), np.concatenate(coefs, axis=1)
+    jac = np.concatenate(jacobians, axis=1) if jacobians else None
+    return res, (res * res).sum(axis=1), np.concatenate(coefs, axis=1), jac
 
 
 def _render_on(u: np.ndarray, fit: _Fit) -> np.ndarray:
@@ -813,11 +922,15 @@ def _rep_grid(lo: np.ndarray, hi: np.ndarray, theta: np.ndarray, dt: float) -> t
     return np.where(first | second, u, lo[:, None]), h
 
 
-def _render_reps(t: np.ndarray, theta: np.ndarray, coef: np.ndarray, forward: bool = False) -> np.ndarray:
+def _render_reps(
+    t: np.ndarray, theta: np.ndarray, coef: np.ndarray, until: np.ndarray, forward: bool = False
+) -> np.ndarray:
     """The vertical (or ``forward``) acceleration of the reps' fitted movements (:func:`_rep_model`,
-    without offsets, drifts and bias steps) on the times ``t``."""
+    without offsets, drifts and bias steps) on the times ``t``, each up to the last time its fit saw
+    (``until``): past it nothing held the fit, which may have moved a short lowering there, to land on
+    the next rep's rise."""
     i0 = np.searchsorted(t, theta[:, 0])
-    i1 = np.searchsorted(t, theta[:, 2] + theta[:, 3])
+    i1 = np.searchsorted(t, np.minimum(theta[:, 2] + theta[:, 3], until))
     count = np.maximum(i1 - i0, 0)
     owner = np.repeat(np.arange(count.size), count)
     idx = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + i0[owner]
@@ -871,12 +984,13 @@ def _joint_refine(
         axis=1,
     )
     coef = None
+    seen_until = np.full(n, np.inf)
     for _ in range(passes):
         if coef is None:
             own_r, own_l = rise, low
             others = sig.acc_v - _render(t, rise) - _render(t, low)
         else:
-            others = sig.acc_v - _render_reps(t, theta, coef)
+            others = sig.acc_v - _render_reps(t, theta, coef, seen_until)
         y_int = np.concatenate([[0.0], np.cumsum(0.5 * (others[1:] + others[:-1]) * dt)])
         prev_mid = np.concatenate([[-np.inf], theta[:-1, 2] + 0.5 * theta[:-1, 3]])
         next_mid = np.concatenate([theta[1:, 0] + 0.5 * theta[1:, 1], [np.inf]])
@@ -897,7 +1011,11 @@ def _joint_refine(
         forward = None
         if sig.acc_f is not None:
             # The forward acceleration likewise, its neighbours' fitted movements subtracted once known.
-            others_f = sig.acc_f if coef is None else sig.acc_f - _render_reps(t, theta, coef, forward=True)
+            others_f = (
+                sig.acc_f
+                if coef is None
+                else sig.acc_f - _render_reps(t, theta, coef, seen_until, forward=True)
+            )
             f_int = np.concatenate([[0.0], np.cumsum(0.5 * (others_f[1:] + others_f[:-1]) * dt)])
             y_f = np.interp(uq + 0.5 * h, t, f_int) - np.interp(uq - 0.5 * h, t, f_int)
             y_f = y_f / np.maximum(h, 1e-9)
@@ -906,6 +1024,7 @@ def _joint_refine(
             forward = (y_f, h / float(np.median(dt)) / (_white_noise(sig.acc_f) ** 2 + 1e-12))
         ridge = np.full(theta.shape[0], 1.0 / _BIAS_PRIOR_M_S2**2)
         theta, coef = _levenberg_marquardt(y, w, u, theta, ridge, iterations=iterations, forward=forward)
+        seen_until = hi
     span = np.array([np.sin(g + a) - np.sin(g) for g, a in _FAMILIES])
     top = theta[:, 4] + theta[:, 5]
     h_r = coef[:, 3] * (np.sin(top) - np.sin(theta[:, 4]))
@@ -955,22 +1074,17 @@ def _levenberg_marquardt(
     box: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Timings (reps x 4) that minimise each rep's residual of :func:`_rep_fit`, from ``theta``, and the
-    linear coefficients there; forward-difference Jacobians, a step per rep.
+    linear coefficients there; a step per rep.
 
     The damping starts at ``damping`` and is multiplied by ``relax`` after an accepted step, by ten after a
     rejected one. With ``box`` no edge leaves the start's by more than that fraction of its transition.
     """
     start = theta
     theta = theta.copy()
-    res, cost, coef = _rep_fit(y, w, u, theta, ridge, forward=forward)
+    res, cost, coef, jac = _rep_fit(y, w, u, theta, ridge, forward=forward, jacobian=True)
+    assert jac is not None
     lam = np.full(theta.shape[0], damping)
     for _ in range(iterations):
-        eps = np.concatenate([1e-3 * theta[:, [1, 1, 3, 3]], np.full((theta.shape[0], 3), 1e-3)], axis=1)
-        jac = np.empty((*res.shape, theta.shape[1]))
-        for k in range(theta.shape[1]):
-            th = theta.copy()
-            th[:, k] += eps[:, k]
-            jac[..., k] = (_rep_fit(y, w, u, th, ridge, forward=forward)[0] - res) / eps[:, k : k + 1]
         jt = np.swapaxes(jac, 1, 2)
         jtj = jt @ jac
         jtr = (jt @ res[..., None])[..., 0]
@@ -989,13 +1103,15 @@ def _levenberg_marquardt(
         trial[:, 2] = np.maximum(trial[:, 2], trial[:, 0] + trial[:, 1])
         trial[:, 4] = np.clip(trial[:, 4], -0.3, 1.2)
         trial[:, 5:] = np.clip(trial[:, 5:], 0.05, 1.3)
-        t_res, t_cost, t_coef = _rep_fit(y, w, u, trial, ridge, forward=forward)
+        t_res, t_cost, t_coef, t_jac = _rep_fit(y, w, u, trial, ridge, forward=forward, jacobian=True)
+        assert t_jac is not None
         better = t_cost < cost
-        theta[better], res[better], cost[better], coef[better] = (
+        theta[better], res[better], cost[better], coef[better], jac[better] = (
             trial[better],
             t_res[better],
             t_cost[better],
             t_coef[better],
+            t_jac[better],
         )
         lam = np.where(better, lam * relax, lam * 10.0)
     return theta, coef
