@@ -171,6 +171,21 @@ def min_jerk_fraction_time(fraction: float) -> float:
 
 
 @dataclass(frozen=True)
+class _Frame:
+    """The strapdown frame of a stretch (:func:`_frame`) at :data:`_FRAME_RATE_HZ`: times (s), the
+    rotations from the sensor's frame at each time to that at the stretch's start, the specific force
+    turned into it (m/s^2, accelerometer bias removed), the angular rate smoothed over 0.1 s (rad/s, bias
+    removed) and its derivative (rad/s^2), in the sensor's axes, and the flexion axis."""
+
+    t: np.ndarray
+    q: np.ndarray
+    acc: np.ndarray
+    spin: np.ndarray
+    alpha: np.ndarray
+    flexion: np.ndarray
+
+
+@dataclass(frozen=True)
 class _Signals:
     """One gap-free stretch at the work rate."""
 
@@ -184,17 +199,11 @@ class _Signals:
     # up x angular acceleration, sensor axes, rad/s^2 (with a gyroscope): its dot product with the sensor's
     # place relative to the ankle is the vertical acceleration the shank's turning gives the sensor
     turning: np.ndarray | None = None
-    # With a gyroscope (:func:`_frame`): the rotations from the sensor's frame at each sample to that at the
-    # stretch's start, the specific force turned into it (m/s^2, accelerometer bias removed), the angular
-    # rate smoothed over 0.1 s (rad/s, bias removed) and its derivative (rad/s^2), in the sensor's axes,
-    # and the flexion axis
-    frame_q: np.ndarray | None = None
-    frame_acc: np.ndarray | None = None
-    spin: np.ndarray | None = None
-    alpha: np.ndarray | None = None
-    flexion: np.ndarray | None = None
-    # The ankle's forward acceleration (m/s^2, sign arbitrary), from the above once the lever is known.
+    frame: _Frame | None = None  # with a gyroscope
+    # The ankle's forward acceleration (m/s^2, sign arbitrary) from ``frame`` once the lever is known, and
+    # its white noise per sample
     acc_f: np.ndarray | None = None
+    acc_f_noise: float = 0.0
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -303,40 +312,42 @@ def _signals(data: ImuData, orientation: Orientation | None, params: CalfRaisePa
                 gyro=data.gyr_dps is not None,
                 tilt_sum=tilt_sum,
                 acc_noise=noise,
-                turning=None if frame is None else cross(up, frame.alpha),
-                frame_q=None if frame is None else frame.q,
-                frame_acc=None if frame is None else frame.acc,
-                spin=None if frame is None else frame.spin,
-                alpha=None if frame is None else frame.alpha,
-                flexion=None if frame is None else frame.flexion,
+                turning=None if gyr is None else cross(up, _angular_acceleration(t, gyr, work_hz)),
+                frame=frame,
             )
         )
     return out
 
 
-@dataclass(frozen=True)
-class _Frame:
-    q: np.ndarray
-    acc: np.ndarray
-    spin: np.ndarray
-    alpha: np.ndarray
-    flexion: np.ndarray
+def _angular_acceleration(t: np.ndarray, gyr_dps: np.ndarray, work_hz: float) -> np.ndarray:
+    """Angular acceleration (rad/s^2, sensor axes) from the angular rate smoothed over a tenth of a second
+    (sway and calf raises lie below 3 Hz; the differentiated noise does not)."""
+    spin = np.radians(moving_mean(gyr_dps, max(1, round(0.1 * work_hz))))
+    return np.gradient(spin, t, axis=0)
+
+
+#: Rate of the strapdown frame (Hz): the samples are averaged down to at least this, which keeps the
+#: lowering's forward acceleration (below 3 Hz) and halves the frame's cost at the usual work rate.
+_FRAME_RATE_HZ = 50.0
 
 
 def _frame(t: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray, work_hz: float) -> _Frame:
-    """The strapdown frame of a stretch (see :class:`_Signals`).
+    """The strapdown frame of a stretch (see :class:`_Frame`).
 
     Turned into one frame, gravity is the same vector at every sample, so whatever else the specific
     force does is acceleration, along every axis: the ankle's forward acceleration as well as its vertical
     one. The gyroscope's bias is the median rate of the samples turning slower than 30 deg/s (sway and
     slow reps average out over a stretch).
     """
+    k = max(1, int(work_hz / _FRAME_RATE_HZ))
+    t, acc_g, gyr_dps = block_means(t, k), block_means(acc_g, k), block_means(gyr_dps, k)
     quiet = np.einsum("ij,ij->i", gyr_dps, gyr_dps) < 30.0**2
     gyro_bias = np.median(gyr_dps[quiet], axis=0) if quiet.sum() > 10 else np.zeros(3)
     rate = np.radians(gyr_dps - gyro_bias)
     q = body_to_start(t, rate)
-    spin = moving_mean(rate, max(1, round(0.1 * work_hz)))
+    spin = moving_mean(rate, max(1, round(0.1 * work_hz / k)))
     return _Frame(
+        t=t,
         q=q,
         acc=rotate(q, acc_g * STANDARD_GRAVITY_M_S2),
         spin=spin,
@@ -385,7 +396,11 @@ def _without_rotation(sig: _Signals, moving: np.ndarray) -> _Signals:
     var = max(sig.acc_noise, 1e-4) ** 2
     lhs = turning[still].T @ turning[still] / var + np.eye(3) / _LEVER_PRIOR_M**2
     r = np.linalg.solve(lhs, turning[still].T @ rest / var)
-    return dataclasses.replace(sig, acc_v=sig.acc_v - turning @ r, acc_f=_forward(sig, still, work_hz))
+    acc_v = sig.acc_v - turning @ r
+    if sig.frame is None:
+        return dataclasses.replace(sig, acc_v=acc_v)
+    acc_f, noise = _forward(sig.frame, sig.t, still, sig.acc_noise)
+    return dataclasses.replace(sig, acc_v=acc_v, acc_f=acc_f, acc_f_noise=noise)
 
 
 #: Gravity's direction in the start frame is followed over this long (s): far longer than a rep, whose
@@ -393,33 +408,38 @@ def _without_rotation(sig: _Signals, moving: np.ndarray) -> _Signals:
 _UP_SPAN_S = 10.0
 
 
-def _forward(sig: _Signals, still: np.ndarray, work_hz: float) -> np.ndarray | None:
-    """The ankle's forward acceleration (m/s^2): the specific force in the start frame (:func:`_frame`)
-    less the lever's acceleration, along the horizontal perpendicular to the flexion axis.
+def _forward(frame: _Frame, t: np.ndarray, still: np.ndarray, acc_noise: float) -> tuple[np.ndarray, float]:
+    """The ankle's forward acceleration (m/s^2) on the times ``t`` and its white noise per sample: the
+    specific force in the start frame (:func:`_frame`) less the lever's acceleration, along the horizontal
+    perpendicular to the flexion axis.
 
     A sensor at ``r`` from the ankle accelerates by ``alpha x r + w x (w x r)`` relative to it. ``r`` is
-    fitted by least squares on all three axes where the ankle is at rest (``still``, every fourth sample),
-    after a 1.5-s moving mean has taken out gravity and the integration's drift: there the specific force
-    changes only by the shank's sway about the ankle, which swings a sensor 10 cm up the shank by tens of
-    mm/s^2 horizontally, as much as a slow lowering's forward acceleration.
+    fitted by least squares on all three axes where the ankle is at rest (``still``, on ``t``; every
+    second frame sample), after a 1.5-s moving mean has taken out gravity and the integration's drift:
+    there the specific force changes only by the shank's sway about the ankle, which swings a sensor 10 cm
+    up the shank by tens of mm/s^2 horizontally, as much as a slow lowering's forward acceleration.
     """
-    q, acc, spin, alpha, flexion = sig.frame_q, sig.frame_acc, sig.spin, sig.alpha, sig.flexion
-    if q is None or acc is None or spin is None or alpha is None or flexion is None:
-        return None
-    width = max(1, round(1.5 * work_hz))
+    q, acc, spin, alpha = frame.q, frame.acc, frame.spin, frame.alpha
+    frame_hz = (frame.t.size - 1) / max(frame.t[-1] - frame.t[0], 1e-9)
+    width = max(1, round(1.5 * frame_hz))
     spin2 = np.einsum("ij,ij->i", spin, spin)[:, None]
     # The lever's acceleration per metre along each sensor axis, in the start frame.
     cols = [rotate(q, cross(alpha, e) + spin * spin[:, [k]] - spin2 * e) for k, e in enumerate(np.eye(3))]
-    sel = np.flatnonzero(still)[::4]
+    at_rest = np.interp(frame.t, t, still.astype(float)) > 0.999
+    sel = np.flatnonzero(at_rest)[::2]
     x = np.stack([(c - moving_mean(c, width))[sel] for c in cols], axis=-1).reshape(-1, 3)
     y = (acc - moving_mean(acc, width))[sel].reshape(-1)
-    var = max(sig.acc_noise, 1e-4) ** 2
+    # The frame's samples average several of ``t``'s.
+    var = max(acc_noise, 1e-4) ** 2 * (t.size - 1) / max(frame.t.size - 1, 1)
     r = np.linalg.solve(x.T @ x / var + np.eye(3) / _LEVER_PRIOR_M**2, x.T @ y / var)
     acc = acc - sum(rk * c for rk, c in zip(r, cols, strict=True))
-    up = _unit(moving_mean(acc, max(1, round(_UP_SPAN_S * work_hz))))
-    forward = _unit(cross(rotate(q, flexion), up))
+    up = _unit(moving_mean(acc, max(1, round(_UP_SPAN_S * frame_hz))))
+    forward = _unit(cross(rotate(q, frame.flexion), up))
     acc_f = np.einsum("ij,ij->i", acc, forward)
-    return acc_f - np.median(acc_f)
+    acc_f -= np.median(acc_f)
+    # Interpolated to ``t``, its noise per sample of ``t`` is that per frame sample spread over as many.
+    per_sample = _white_noise(acc_f) * np.sqrt((t.size - 1) / max(frame.t.size - 1, 1))
+    return np.interp(t, frame.t, acc_f), per_sample
 
 
 #: Prior size of each component of the sensor's position above the ankle (m): on the distal shank.
@@ -1021,7 +1041,7 @@ def _joint_refine(
             y_f = y_f / np.maximum(h, 1e-9)
             if coef is not None:
                 y_f = y_f + _rep_model(u, theta)[..., 8] * coef[:, 8:9]
-            forward = (y_f, h / float(np.median(dt)) / (_white_noise(sig.acc_f) ** 2 + 1e-12))
+            forward = (y_f, h / float(np.median(dt)) / (sig.acc_f_noise**2 + 1e-12))
         ridge = np.full(theta.shape[0], 1.0 / _BIAS_PRIOR_M_S2**2)
         theta, coef = _levenberg_marquardt(y, w, u, theta, ridge, iterations=iterations, forward=forward)
         seen_until = hi
