@@ -67,6 +67,8 @@ def bench_calf(n_seeds: int) -> dict:
     phase_err: dict[str, list[float]] = {p: [] for p in PHASES + DURATIONS}
     knee = [0, 0]
     partial = [0, 0]
+    # Reps reported where none was done (no true rep's top within 1 s), and how many of them are partial.
+    spurious = [0, 0]
     # Per matched rep: prescribed lowering (s), rate, errors of the lowering's onset, end and duration, and
     # the best chance of each within 50 ms by the Cramer-Rao bound (bench_calf_ceiling.py).
     lowerings = []
@@ -84,6 +86,10 @@ def bench_calf(n_seeds: int) -> dict:
         n_true = sum(not t.partial for t in truth)
         sets.append((exercise, options.get("tempo"), rate, gyro, res.calf_raises.count - n_true))
         reps = res.calf_raises.reps
+        for f in reps:
+            if all(abs(f.top_s - t.top_s) > 1.0 for t in truth):
+                spurious[0] += 1
+                spurious[1] += f.partial
         for t in truth:
             if not reps:
                 break
@@ -106,7 +112,14 @@ def bench_calf(n_seeds: int) -> dict:
             if f.knee is not None:
                 knee[0] += f.knee == t.knee
                 knee[1] += 1
-    return {"sets": sets, "phase_err": phase_err, "knee": knee, "partial": partial, "lowerings": lowerings}
+    return {
+        "sets": sets,
+        "phase_err": phase_err,
+        "knee": knee,
+        "partial": partial,
+        "spurious": spurious,
+        "lowerings": lowerings,
+    }
 
 
 def bench_landings(n_seeds: int) -> dict:
@@ -279,6 +292,11 @@ def report(calf: dict, land: dict, speed: dict | None, n_seeds: int) -> str:
         f"- knee (straight/bent) right: {k[0]} of {k[1]} reps with gyroscope ({_pct(k[0] / max(k[1], 1))})"
     )
     lines.append(f"- partial flag right: {p[0]} of {p[1]} matched reps ({_pct(p[0] / max(p[1], 1))})")
+    extra = calf["spurious"]
+    lines.append(
+        f"- reps reported where none was done: {extra[0]} ({extra[1]} of them partial, not counted) against"
+        f" {p[1]} matched reps"
+    )
     lines += ["", "## Landing holds", ""]
     rows = land["rows"]
     found = [r for r in rows if r[4] is not None]
