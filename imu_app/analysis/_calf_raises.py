@@ -615,18 +615,28 @@ class _Fit:
 
 def _render(t: np.ndarray, fit: _Fit) -> np.ndarray:
     """The vertical acceleration that the fitted transitions make, on the times ``t``."""
-    i0 = np.searchsorted(t, fit.onset_s)
-    i1 = np.searchsorted(t, fit.onset_s + fit.duration_s)
-    count = np.maximum(i1 - i0, 0)
+    idx, owner = _spans(t, fit.onset_s, fit.onset_s + fit.duration_s)
+    return np.bincount(idx, weights=_shape_at(t[idx], owner, fit), minlength=t.size)
+
+
+def _spans(t: np.ndarray, lo_s: np.ndarray, hi_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Indices into ``t`` of the samples from each ``lo_s`` to its ``hi_s``, all spans one after the
+    other, and the span each belongs to."""
+    i0 = np.searchsorted(t, lo_s)
+    count = np.maximum(np.searchsorted(t, hi_s) - i0, 0)
     owner = np.repeat(np.arange(count.size), count)
-    idx = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + i0[owner]
-    v = (t[idx] - fit.onset_s[owner]) / fit.duration_s[owner]
+    return np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + i0[owner], owner
+
+
+def _shape_at(t: np.ndarray, owner: np.ndarray, fit: _Fit) -> np.ndarray:
+    """The fitted acceleration of transition ``owner`` at each time ``t`` (nil outside it)."""
+    v = (t - fit.onset_s[owner]) / fit.duration_s[owner]
     v = np.where(fit.lowering[owner], 1.0 - v, v)
     fam = np.array(_FAMILIES)[fit.family[owner]]
     p = _mj(v)
     gam = fam[:, 0] + fam[:, 1] * p
     shape = np.cos(gam) * fam[:, 1] * _mj_dd(v) - np.sin(gam) * fam[:, 1] ** 2 * _mj_d(v) ** 2
-    return np.bincount(idx, weights=fit.acc_amp[owner] * shape, minlength=t.size)
+    return fit.acc_amp[owner] * shape
 
 
 def _refine(
@@ -950,11 +960,7 @@ def _render_reps(
     without offsets, drifts and bias steps) on the times ``t``, each up to the last time its fit saw
     (``until``): past it nothing held the fit, which may have moved a short lowering there, to land on
     the next rep's rise."""
-    i0 = np.searchsorted(t, theta[:, 0])
-    i1 = np.searchsorted(t, np.minimum(theta[:, 2] + theta[:, 3], until))
-    count = np.maximum(i1 - i0, 0)
-    owner = np.repeat(np.arange(count.size), count)
-    idx = np.arange(int(count.sum())) - np.repeat(np.cumsum(count) - count, count) + i0[owner]
+    idx, owner = _spans(t, theta[:, 0], np.minimum(theta[:, 2] + theta[:, 3], until))
     k = 8 if forward else 3
     cols = _rep_model(t[idx][:, None], theta[owner])[:, 0, k] * coef[owner, k]
     return np.bincount(idx, weights=cols, minlength=t.size)
@@ -1332,15 +1338,10 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
     # left out: in the benchmark it times lowerings worse than the acceleration alone (sway turns the
     # shank by about a degree at 0.1-2.5 Hz, as much as a straight-knee lowering does).
     hi = np.fmin(np.minimum(next_any, top + params.max_transition_s + params.max_pause_s), bend_on)
-    low = _refine(
-        sig,
-        sig.acc_v - _render(sig.t, rise),
-        np.maximum(low.onset_s, top),
-        low.duration_s,
-        lo_s=top,
-        hi_s=hi,
-        lowering=yes,
-    )
+    falls = sig.acc_v - _render(sig.t, rise)
+    low = _refine(sig, falls, np.maximum(low.onset_s, top), low.duration_s, lo_s=top, hi_s=hi, lowering=yes)
+    if sig.gyro:
+        low = _second_guess(sig, falls=falls, rise=rise, low=low, top=top, hi=hi, params=params)
     bottom = low.onset_s + low.duration_s
     # The rises once more, now with the lowerings' acceleration subtracted and the windows cut where the
     # previous lowering or knee bend ends: a rise that follows a lowering without a pause (or runs straight
@@ -1585,6 +1586,118 @@ def detect_calf_raises(
         raw.extend(_segment_reps(sig, min_prom, params))
     raw.sort(key=lambda r: float(r["start_s"]))  # type: ignore[arg-type]
     return _assemble(raw, params, tuple(warnings), lookahead_s)
+
+
+def _second_guess(
+    sig: _Signals,
+    *,
+    falls: np.ndarray,
+    rise: _Fit,
+    low: _Fit,
+    top: np.ndarray,
+    hi: np.ndarray,
+    params: CalfRaiseParams,
+) -> _Fit:
+    """``low`` with bent-knee lowerings fitted again from a first guess fitted to the shank's angle where
+    that guess lies elsewhere, each kept if it explains the vertical acceleration ``falls`` (the rises'
+    fitted acceleration removed) from the top to ``hi`` better.
+
+    The velocity's guess of a 3-5-s lowering can be seconds off, beyond what the fit's grids reach from
+    it, and the fit then times a few mg of sway or bias. With the knee bent the shank tilts by 5-8 deg in
+    a rise (more than ``bent_tilt_deg``) and back in the lowering on the same profile as the foot, more
+    than single-leg sway turns it: a minimum-jerk change of the angle fitted over the whole stretch from
+    the top to ``hi`` finds the lowering's place, if not its edges. Both acceleration fits are compared
+    on the same samples, each with its own offset.
+    """
+    bent = np.array(
+        [
+            abs(
+                _level(sig, top[j] - 0.05, top[j] + 0.05)
+                - _level(sig, rise.onset_s[j] - 0.15, rise.onset_s[j])
+            )
+            >= params.bent_tilt_deg
+            for j in range(top.size)
+        ],
+        dtype=bool,
+    )
+    k = np.flatnonzero(bent & (hi > top + 0.5))
+    if not k.size:
+        return low
+    span = hi[k] - top[k]
+    angle = _refine(
+        sig,
+        falls,
+        top[k] + 0.1 * span,
+        0.5 * span,
+        lo_s=top[k],
+        hi_s=hi[k],
+        lowering=low.lowering[k],
+        use_acc=False,
+        use_tilt=True,
+    )
+    d = np.maximum(angle.duration_s, low.duration_s[k])
+    centre = angle.onset_s + 0.5 * angle.duration_s
+    apart = np.abs(centre - (low.onset_s[k] + 0.5 * low.duration_s[k])) > 0.25 * d
+    ratio = angle.duration_s / low.duration_s[k]
+    elsewhere = apart | (ratio > 1.5) | (ratio < 1 / 1.5)
+    k = k[elsewhere]
+    if not k.size:
+        return low
+    again = _refine(
+        sig,
+        falls,
+        angle.onset_s[elsewhere],
+        angle.duration_s[elsewhere],
+        lo_s=top[k],
+        hi_s=hi[k],
+        lowering=low.lowering[k],
+    )
+    old = _Fit(low.onset_s[k], low.duration_s[k], low.family[k], low.acc_amp[k], low.lowering[k])
+    acc_new, tilt_new = _misfit(sig, falls, again, top[k], hi[k])
+    acc_old, tilt_old = _misfit(sig, falls, old, top[k], hi[k])
+    # Each residual in units of its noise: the acceleration's white noise per sample, and the angle's
+    # sway, taken from the better of the two fits and counted once per tenth of a second.
+    work_hz = 1.0 / float(np.median(np.diff(sig.t)))
+    n = np.maximum(np.searchsorted(sig.t, hi[k]) - np.searchsorted(sig.t, top[k]), 1)
+    sway = np.minimum(tilt_new, tilt_old) / n * max(1.0, _TILT_CORR_S * work_hz) + 1e-9
+    gain = (acc_old - acc_new) / (sig.acc_noise**2 + 1e-12) + (tilt_old - tilt_new) / sway
+    better = k[gain > 0.0]
+    if not better.size:
+        return low
+    pick = np.isin(k, better)
+    fields = [f.copy() for f in (low.onset_s, low.duration_s, low.family, low.acc_amp)]
+    for field, new in zip(
+        fields, (again.onset_s, again.duration_s, again.family, again.acc_amp), strict=True
+    ):
+        field[better] = new[pick]
+    return _Fit(*fields, low.lowering)
+
+
+def _misfit(
+    sig: _Signals, y: np.ndarray, fit: _Fit, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each transition's residual sums of squares from ``lo`` to ``hi`` (s): of ``y`` after its fitted
+    acceleration and the mean of the rest are removed, and of the shank's angle after the best
+    minimum-jerk change on the transition's timing."""
+    assert sig.tilt is not None
+    idx, owner = _spans(sig.t, lo, hi)
+    t = sig.t[idx]
+
+    def sums(x: np.ndarray) -> np.ndarray:
+        return np.bincount(owner, weights=x, minlength=lo.size)
+
+    n = np.maximum(sums(np.ones(idx.size)), 1.0)
+    r = y[idx] - _shape_at(t, owner, fit)
+    acc = sums(r * r) - sums(r) ** 2 / n
+    # Least squares of the angle on a constant and the transition's progress, in closed form.
+    p = _mj((t - fit.onset_s[owner]) / fit.duration_s[owner])
+    a = sig.tilt[idx]
+    sp, sa = sums(p), sums(a)
+    spp = sums(p * p) - sp * sp / n
+    spa = sums(p * a) - sp * sa / n
+    tilt = sums(a * a) - sa * sa / n - spa * spa / np.maximum(spp, 1e-12)
+    few = n < 3
+    return np.where(few, np.inf, acc), np.where(few, np.inf, tilt)
 
 
 def _level(sig: _Signals, t0: float, t1: float) -> float:
