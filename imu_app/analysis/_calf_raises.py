@@ -1340,7 +1340,7 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
     hi = np.fmin(np.minimum(next_any, top + params.max_transition_s + params.max_pause_s), bend_on)
     falls = sig.acc_v - _render(sig.t, rise)
     low = _refine(sig, falls, np.maximum(low.onset_s, top), low.duration_s, lo_s=top, hi_s=hi, lowering=yes)
-    if sig.gyro:
+    if sig.tilt is not None:
         low = _second_guess(sig, falls=falls, rise=rise, low=low, top=top, hi=hi, params=params)
     bottom = low.onset_s + low.duration_s
     # The rises once more, now with the lowerings' acceleration subtracted and the windows cut where the
