@@ -28,6 +28,16 @@ def _nearest(reps, top_s):
     return min(reps, key=lambda r: abs(r.top_s - top_s))
 
 
+def _matched(exercise, rate_hz, seed, **options):
+    """A simulated session (random mounting) analysed, its full-rep count checked: the calf raises found,
+    and each true rep with the found rep nearest to it, as (found, true) pairs."""
+    sim = simulate(exercise, SensorParams(sample_rate_hz=rate_hz, mounting="random"), seed=seed, **options)
+    res = detect_calf_raises(sim.data)
+    truth = sim.truth.calf_raises
+    assert res.calf_raises.count == sum(not t.partial for t in truth)
+    return res.calf_raises, [(_nearest(res.calf_raises.reps, t.top_s), t) for t in truth]
+
+
 def _check_phases(found, truth, tol_s):
     errors = np.array([[getattr(_nearest(found, t.top_s), p) - getattr(t, p) for p in PHASES] for t in truth])
     assert np.all(np.abs(errors) < tol_s), errors
@@ -56,60 +66,36 @@ def test_single_leg_raises_are_counted_and_timed_for_any_mounting(rate_hz, mount
 
 
 def test_eccentric_raises_with_alternating_knee_are_counted_and_told_apart():
-    sim = simulate(
-        "eccentric_calf_raise",
-        SensorParams(sample_rate_hz=416, mounting="random"),
-        seed=2,
-        reps=6,
-        knee="alternate",
-    )
-    res = detect_calf_raises(sim.data)
-    truth = sim.truth.calf_raises
-    assert res.calf_raises.count == len(truth)
-    found = [_nearest(res.calf_raises.reps, t.top_s) for t in truth]
+    _, pairs = _matched("eccentric_calf_raise", 416, 2, reps=6, knee="alternate")
     # Rise onsets and tops are sharp; the slow lowering (3 s) is looser, and checked in the benchmark.
-    assert [abs(f.start_s - t.start_s) < 0.05 for f, t in zip(found, truth, strict=True)] == [True] * len(
-        truth
-    )
-    assert [f.knee for f in found] == [t.knee for t in truth]
-    assert all(abs(f.bottom_s - t.bottom_s) < 0.4 for f, t in zip(found, truth, strict=True))
+    assert [round(f.start_s - t.start_s, 3) for f, t in pairs if abs(f.start_s - t.start_s) >= 0.05] == []
+    assert [f.knee for f, _ in pairs] == [t.knee for _, t in pairs]
+    assert all(abs(f.bottom_s - t.bottom_s) < 0.4 for f, t in pairs)
 
 
 def test_fast_back_to_back_reps_read_their_full_range():
     # Without a pause the shank's tilt keeps step with every rise: a lever arm fitted over the movements
     # took part of the rises' acceleration for the shank's turning and read their range at half.
-    sim = simulate(
+    _, pairs = _matched(
         "single_leg_calf_raise",
-        SensorParams(sample_rate_hz=1000.0, mounting="random"),
-        seed=1004,
+        1000.0,
+        1004,
         n_sets=1,
         knee="straight",
         tempo=(0.5, 0.0, 0.5, 0.0),
         partial_reps=1,
     )
-    res = detect_calf_raises(sim.data)
-    truth = sim.truth.calf_raises
-    assert res.calf_raises.count == sum(not t.partial for t in truth)
-    errors = [_nearest(res.calf_raises.reps, t.top_s).range_deg - t.range_deg for t in truth if not t.partial]
+    errors = [f.range_deg - t.range_deg for f, t in pairs if not t.partial]
     assert np.median(np.abs(errors)) < 4.0, errors
 
 
 def test_partial_reps_are_listed_apart_and_not_counted():
-    sim = simulate(
-        "single_leg_calf_raise",
-        SensorParams(sample_rate_hz=208, mounting="random"),
-        seed=11,
-        n_sets=1,
-        reps=8,
-        knee="straight",
-        partial_reps=2,
+    raises, pairs = _matched(
+        "single_leg_calf_raise", 208, 11, n_sets=1, reps=8, knee="straight", partial_reps=2
     )
-    res = detect_calf_raises(sim.data)
-    truth = sim.truth.calf_raises
-    assert res.calf_raises.count == sum(not t.partial for t in truth)
-    assert res.calf_raises.partial_count == 2
-    partial_tops = sorted(r.top_s for r in res.calf_raises.reps if r.partial)
-    assert partial_tops == pytest.approx(sorted(t.top_s for t in truth if t.partial), abs=0.1)
+    assert raises.partial_count == 2
+    partial_tops = sorted(r.top_s for r in raises.reps if r.partial)
+    assert partial_tops == pytest.approx(sorted(t.top_s for _, t in pairs if t.partial), abs=0.1)
 
 
 def test_sets_are_split_by_rest_and_tempo_is_judged_against_the_target():
@@ -309,18 +295,8 @@ def test_the_forward_acceleration_times_lowerings_that_start_without_a_hold():
     # 2-s single-leg lowerings straight from the top at 104 Hz: high on the ankle's circle, where the
     # lowering starts, the ankle moves mostly forward, and the vertical acceleration alone timed a quarter
     # of these onsets more than 50 ms off in the benchmark.
-    sim = simulate(
-        "single_leg_calf_raise",
-        SensorParams(sample_rate_hz=104, mounting="random"),
-        seed=1001,
-        n_sets=1,
-        reps=12,
-        tempo=(1.0, 0.0, 2.0, 1.0),
-    )
-    res = detect_calf_raises(sim.data)
-    truth = sim.truth.calf_raises
-    assert res.calf_raises.count == len(truth)
-    errors = [abs(_nearest(res.calf_raises.reps, t.top_s).lower_s - t.lower_s) for t in truth]
+    _, pairs = _matched("single_leg_calf_raise", 104, 1001, n_sets=1, reps=12, tempo=(1.0, 0.0, 2.0, 1.0))
+    errors = [abs(f.lower_s - t.lower_s) for f, t in pairs]
     assert np.mean(np.array(errors) <= 0.05) >= 0.9
 
 
@@ -328,41 +304,21 @@ def test_slow_bent_knee_lowerings_are_placed_by_the_shank_angle():
     # 5-s bent-knee lowerings at 208 Hz: the high-passed velocity put four of these lowerings' onsets 0.4-9 s
     # off, and one rep was lost; the shank's angle, which turns back by 5-8 deg on the lowering's
     # profile, places every one of them for the acceleration fit to time.
-    sim = simulate(
-        "eccentric_calf_raise",
-        SensorParams(sample_rate_hz=208, mounting="random"),
-        seed=1021,
-        n_sets=1,
-        reps=10,
-        knee="bent",
-        tempo=(1.0, 1.0, 5.0, 2.0),
+    _, pairs = _matched(
+        "eccentric_calf_raise", 208, 1021, n_sets=1, reps=10, knee="bent", tempo=(1.0, 1.0, 5.0, 2.0)
     )
-    res = detect_calf_raises(sim.data)
-    truth = sim.truth.calf_raises
-    assert res.calf_raises.count == len(truth)
-    found = [_nearest(res.calf_raises.reps, t.top_s) for t in truth]
-    assert all(abs(f.lower_s - t.lower_s) < 0.4 for f, t in zip(found, truth, strict=True))
+    assert all(abs(f.lower_s - t.lower_s) < 0.4 for f, t in pairs)
 
 
 def test_slow_lowerings_do_not_make_extra_rises():
     # A 5-s lowering's high-passed velocity has positive lobes of its own; they must not count as rises
     # nor cut the lowering short.
-    sim = simulate(
-        "eccentric_calf_raise",
-        SensorParams(sample_rate_hz=104, mounting="random"),
-        seed=1001,
-        n_sets=1,
-        reps=6,
-        knee="bent",
-        tempo=(1.0, 1.0, 5.0, 2.0),
+    _, pairs = _matched(
+        "eccentric_calf_raise", 104, 1001, n_sets=1, reps=6, knee="bent", tempo=(1.0, 1.0, 5.0, 2.0)
     )
-    res = detect_calf_raises(sim.data)
-    truth = sim.truth.calf_raises
-    assert res.calf_raises.count == len(truth)
-    found = [_nearest(res.calf_raises.reps, t.top_s) for t in truth]
     # A lobe taken for a rise would put a rep's start seconds off; the rises' precision after a slow
     # lowering (about 0.1 s here) is the benchmark's.
-    assert all(abs(f.start_s - t.start_s) < 0.15 for f, t in zip(found, truth, strict=True))
+    assert all(abs(f.start_s - t.start_s) < 0.15 for f, t in pairs)
 
 
 def test_column_order_of_the_arrays_does_not_matter():
@@ -385,16 +341,8 @@ def test_every_phase_of_every_rep_lasts_zero_seconds_or_more(name):
 def test_a_rise_after_a_partial_reps_pause_ends_the_previous_pause():
     # The partial rep's rise follows the previous rep's lowering after a short pause: that pause ends
     # where the partial rep starts, not at the next full rep.
-    sim = simulate(
-        "single_leg_calf_raise",
-        SensorParams(sample_rate_hz=208, mounting="random"),
-        seed=11,
-        n_sets=1,
-        reps=8,
-        knee="straight",
-        partial_reps=2,
-    )
-    reps = detect_calf_raises(sim.data).calf_raises.reps
+    raises, _ = _matched("single_leg_calf_raise", 208, 11, n_sets=1, reps=8, knee="straight", partial_reps=2)
+    reps = raises.reps
     for before, after in itertools.pairwise(reps):
         assert before.end_s <= after.start_s + 0.05
 
@@ -403,31 +351,15 @@ def test_a_first_rise_from_the_step_is_not_partial_beside_rises_from_below_it():
     # The first rep of an eccentric set rises from the step, the others from below it, higher than a rise
     # from the flat foot can reach. Read from the flat they all clipped at the top of the circle, the set's
     # full range came out too large and the first rep fell below the partial threshold.
-    sim = simulate(
-        "eccentric_calf_raise",
-        SensorParams(sample_rate_hz=52.0, mounting="random"),
-        seed=1005,
-        n_sets=1,
-        knee="alternate",
-        tempo=(1.0, 0.0, 3.0, 2.0),
+    raises, _ = _matched(
+        "eccentric_calf_raise", 52.0, 1005, n_sets=1, knee="alternate", tempo=(1.0, 0.0, 3.0, 2.0)
     )
-    res = detect_calf_raises(sim.data)
-    assert res.calf_raises.count == len(sim.truth.calf_raises)
-    assert res.calf_raises.partial_count == 0
-    ranges = [r.range_deg for r in res.calf_raises.reps]
+    assert raises.partial_count == 0
+    ranges = [r.range_deg for r in raises.reps]
     assert max(ranges) < 62.0  # a clipped reading is 58.4 deg of foot rotation plus the tilt
 
 
 def test_a_knee_bend_after_a_pause_does_not_make_a_full_rep():
     # The slow positive velocity lobe of a bottom pause, fitted as a rise of about a centimetre that ends
     # in the knee bend before the next rep, must not take the bend's tilt as its range.
-    sim = simulate(
-        "single_leg_calf_raise",
-        SensorParams(sample_rate_hz=52.0, mounting="random"),
-        seed=1005,
-        n_sets=1,
-        knee="alternate",
-        tempo=(1.0, 0.0, 2.0, 1.0),
-    )
-    res = detect_calf_raises(sim.data)
-    assert res.calf_raises.count == len(sim.truth.calf_raises)
+    _matched("single_leg_calf_raise", 52.0, 1005, n_sets=1, knee="alternate", tempo=(1.0, 0.0, 2.0, 1.0))
