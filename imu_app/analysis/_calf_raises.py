@@ -871,9 +871,9 @@ def _rep_fit(
     after the vertical ones.
 
     With ``jacobian`` also the residuals' derivatives with respect to the timings (reps x samples x 7),
-    else None: those of the model with its coefficients held, projected off the model's columns
-    (Kaufman's variable projection: the coefficients' own change is left out, which costs a
-    Levenberg-Marquardt step little and saves six fits of the model a step).
+    else None: exact, the coefficients re-solved at every timing (Golub and Pereyra's variable
+    projection), from the model's analytic sensitivities (:func:`_rep_terms`). They replace seven
+    forward differences, each a fit of the model, at every Levenberg-Marquardt step.
     """
     terms = _rep_terms(u, theta, sensitivities=jacobian)
     x = _rep_model(u, theta, terms)
@@ -1100,8 +1100,8 @@ def _levenberg_marquardt(
     relax: float = 0.3,
     box: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Timings (reps x 4) that minimise each rep's residual of :func:`_rep_fit`, from ``theta``, and the
-    linear coefficients there; a step per rep.
+    """Timings (reps x 7) that minimise each rep's residual of :func:`_rep_fit`, from ``theta``, and the
+    linear coefficients there; a step per rep, with the exact Jacobian.
 
     The damping starts at ``damping`` and is multiplied by ``relax`` after an accepted step, by ten after a
     rejected one. With ``box`` no edge leaves the start's by more than that fraction of its transition.
@@ -1335,8 +1335,9 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
     bend_on, bend_end = _knee_bends(sig, rise.onset_s, top, next_any, params)
     # A lowering's window reaches no further than the next rise, a knee bend or the longest lowering and
     # pause (the look-ahead); the rises' fitted acceleration is subtracted from it. The shank's angle is
-    # left out: in the benchmark it times lowerings worse than the acceleration alone (sway turns the
-    # shank by about a degree at 0.1-2.5 Hz, as much as a straight-knee lowering does).
+    # left out of the timing: in the benchmark it times lowerings worse than the acceleration alone (sway
+    # turns the shank by about a degree at 0.1-2.5 Hz, as much as a straight-knee lowering does); it only
+    # places bent-knee lowerings that the velocity's guess missed (_second_guess).
     hi = np.fmin(np.minimum(next_any, top + params.max_transition_s + params.max_pause_s), bend_on)
     falls = sig.acc_v - _render(sig.t, rise)
     low = _refine(sig, falls, np.maximum(low.onset_s, top), low.duration_s, lo_s=top, hi_s=hi, lowering=yes)
@@ -1606,8 +1607,10 @@ def _second_guess(
     it, and the fit then times a few mg of sway or bias. With the knee bent the shank tilts by 5-8 deg in
     a rise (more than ``bent_tilt_deg``) and back in the lowering on the same profile as the foot, more
     than single-leg sway turns it: a minimum-jerk change of the angle fitted over the whole stretch from
-    the top to ``hi`` finds the lowering's place, if not its edges. Both acceleration fits are compared
-    on the same samples, each with its own offset.
+    the top to ``hi`` finds the lowering's place, if not its edges. The two fits are compared on the same
+    samples by the residuals of the acceleration (each with its own offset) and of the angle (each with
+    the best change on its timing, :func:`_misfit`): a short lowering at the end of a pause fits a bias
+    step as well as the true one fits the lowering, so the acceleration alone did not tell them apart.
     """
     bent = np.array(
         [
