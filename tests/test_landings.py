@@ -84,6 +84,23 @@ def test_holds_end_on_time_at_a_low_rate():
     assert np.mean(errors <= 0.05) >= 0.85
 
 
+@pytest.mark.parametrize(("rate_hz", "seed"), [(416.0, 2008), (104.0, 2006)])
+def test_a_full_hold_is_not_ended_by_the_landings_ringing_dying_away(rate_hz, seed):
+    # The ringing dies away, then single-leg sway has a quiet moment: the same calm as both feet down after
+    # a small spike. Without a weight shift at that spike these full 5-s holds ended 2.5 and 4.1 s early.
+    sim = simulate(
+        "forward_hop_hold",
+        SensorParams(sample_rate_hz=rate_hz, mounting="random"),
+        seed=seed,
+        reps=5,
+        hold_failure=0,
+    )
+    res = detect_landings(sim.data)
+    for f, t in _pairs(res.landings, sim.truth.landings):
+        assert f.hold_s == pytest.approx(t.hold_end_s - t.landing_s, abs=0.05)
+        assert f.hold_target_met
+
+
 def test_a_stumble_soon_after_the_landing_is_timed_from_its_own_growth():
     # A stumble 1.6 s after a squat drop's landing at 52 Hz: the landing's ringing is still dying away when
     # the burst begins, and fitting the burst from the hold's typical sway put its onset 0.5 s early.
