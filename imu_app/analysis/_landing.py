@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 from scipy.ndimage import median_filter
@@ -393,13 +394,8 @@ def _hold_end(
     found = _touch_down(
         t, a, b, land=land, mag=mag, acc=acc, gyr=gyr, env=env, two_leg=two_leg, params=params, fs=fs
     )
-    if found is not None:
-        k_foot, strong = found
-    else:
-        k_foot, strong = (
-            _settled(t, a, b, land=land, acc=acc, gyr=gyr, env=env, two_leg=two_leg, params=params, fs=fs),
-            False,
-        )
+    k_foot, strong = (found.index, found.strong) if found is not None else (None, False)
+    spike = found is not None and found.spike
     k_foot = b if k_foot is None else k_foot + a
     t_foot = float(t[min(k_foot, t.size - 1)]) - 0.5 / fs
     doubt = 0.0
@@ -418,7 +414,7 @@ def _hold_end(
         # (clear ones explain 70-95 %; what sway alone mimics stays below a third).
         fits = [f if f is not None and f[1] >= 0.5 else None for f in fits]
         # A weight shift that starts at the spike is the touch-down; otherwise the clearer one.
-        agree = found is not None and fits[0] is not None and abs(fits[0][0] - t_foot) < 0.1
+        agree = spike and fits[0] is not None and abs(fits[0][0] - t_foot) < 0.1
         best = fits[0] if agree else max((f for f in fits if f is not None), key=lambda f: f[1], default=None)
         if best is not None:
             t_foot = max(best[0], t_min)
@@ -426,8 +422,8 @@ def _hold_end(
             # The spike and the weight shifts point to different instants: the end is only known to lie
             # among them.
             times = [t_foot, *(f[0] for f in fits if f is not None)]
-            if found is not None:
-                times.append(float(t[found[0] + a]) - 0.5 / fs)
+            if spike:
+                times.append(float(t[k_foot]) - 0.5 / fs)
             doubt = max(abs(x - t_foot) for x in times)
     # A stumble: the activity bursts far above the sway once the landing's ringing has died down, and the
     # athlete ends on two feet (the foot that catches it, or the calm after).
@@ -461,6 +457,15 @@ def _hold_end(
 _SHIFT_AGREES_S = 0.2
 
 
+class _Foot(NamedTuple):
+    """The other foot's touch-down in a hold's stretch: sample index (from the stretch's start), whether a
+    spike alone showed it, and whether there was a spike at all (rather than only a drop of sway)."""
+
+    index: int
+    strong: bool
+    spike: bool
+
+
 def _touch_down(
     t: np.ndarray,
     a: int,
@@ -474,69 +479,47 @@ def _touch_down(
     two_leg: float,
     params: LandingParams,
     fs: float,
-) -> tuple[int, bool] | None:
-    """The other foot's touch-down between samples ``a`` and ``b`` as :func:`_other_foot` gives it (index
-    from ``a``), or ``None``.
-
-    A spike after the first ``early_s`` that only the calm after it confirmed must also start a weight
-    shift onto both feet (:func:`_weight_shift_onset`, within :data:`_SHIFT_AGREES_S`); otherwise the
-    search goes on after it, and only if nothing follows is it kept. The landing's ringing dying away,
-    then single-leg sway at a quiet moment, make the same calm as both feet on the ground: on seeds 0-23
-    of the benchmark's holds four full 5-s holds ended 1.9-4.1 s early that way (416 and 104 Hz), and
-    with the shift required none did, while no other hold's end moved by more than 3 ms.
-    """
-    start, kept = a, None
-    while True:
-        found = _other_foot(mag[start:b], env[start:b], two_leg, params, fs)
-        if found is None:
-            return kept
-        k = found[0] + start - a
-        # In the first ``early_s`` the calm must be deeper already (:func:`_other_foot`), and a foot that
-        # joins at once after the last landing of a bout shifts no weight apart from the landing's.
-        if found[1] or k < round(params.early_s * fs):
-            return k, found[1]
-        t_spike = float(t[start + found[0]]) - 0.5 / fs
-        shift = _weight_shift_onset(t, acc, gyr, t_spike, t_min=land + params.impact_after_s, fs=fs)
-        if shift is not None and shift[1] >= 0.5 and abs(shift[0] - t_spike) < _SHIFT_AGREES_S:
-            return k, False
-        start, kept = start + found[0] + 1, (k, False)
-
-
-def _settled(
-    t: np.ndarray,
-    a: int,
-    b: int,
-    *,
-    land: float,
-    acc: np.ndarray,
-    gyr: np.ndarray | None,
-    env: np.ndarray,
-    two_leg: float,
-    params: LandingParams,
-    fs: float,
-) -> int | None:
-    """Where the sway drops to two-leg stance for good between samples ``a`` and ``b`` (index from ``a``,
-    :func:`_sway_drop`) with a weight shift onto both feet there, or the first drop if none has one, or
+) -> _Foot | None:
+    """The other foot's touch-down between samples ``a`` and ``b``: a spike as :func:`_other_foot` gives
+    it, or without any spike where the sway drops to two-leg stance for good (:func:`_sway_drop`); or
     ``None``.
 
-    Without a spike the drop alone marks the other foot; but single-leg sway has quiet spells too, and one
-    after the landing's ringing ended a full 5-s hold 2.9 s early at 52 Hz (seed 20). A drop whose weight
-    shift (:func:`_weight_shift_onset`, 0.2 s after it, explaining half the variance) is missing gives way
-    to the next drop that has one.
+    The landing's ringing dying away, then single-leg sway at a quiet moment, make the same calm as both
+    feet on the ground. So a spike after the first ``early_s`` that only the calm after it confirmed must
+    also start a weight shift onto both feet (:func:`_weight_shift_onset`, explaining half the variance,
+    within :data:`_SHIFT_AGREES_S` of the spike), and a drop of sway must have one 0.2 s after it;
+    otherwise the search goes on after it, and only if none that follows has one is the last spike or
+    the first drop kept. On seeds 0-23 of the benchmark's holds, five full holds (four of 5 s, one of
+    3 s) ended 1.9-4.1 s early without this (416, 104 and 52 Hz), none with it, and no other hold's end
+    moved by more than 3 ms.
     """
+
+    def shift_at(t_near: float) -> float | None:
+        found = _weight_shift_onset(t, acc, gyr, t_near, t_min=land + params.impact_after_s, fs=fs)
+        return found[0] if found is not None and found[1] >= 0.5 else None
+
+    start, kept = a, None
+    while (spike := _other_foot(mag[start:b], env[start:b], two_leg, params, fs)) is not None:
+        k = spike[0] + start - a
+        # In the first ``early_s`` the calm must be deeper already (:func:`_other_foot`), and a foot that
+        # joins at once after the last landing of a bout shifts no weight apart from the landing's.
+        if spike[1] or k < round(params.early_s * fs):
+            return _Foot(k, spike[1], True)
+        t_spike = float(t[start + spike[0]]) - 0.5 / fs
+        onset = shift_at(t_spike)
+        if onset is not None and abs(onset - t_spike) < _SHIFT_AGREES_S:
+            return _Foot(k, False, True)
+        start, kept = start + spike[0] + 1, _Foot(k, False, True)
+    if kept is not None:
+        return kept
     start, first = a, None
-    while True:
-        k = _sway_drop(env[start:b], two_leg, fs)
-        if k is None:
-            return first
-        k += start - a
+    while (drop := _sway_drop(env[start:b], two_leg, fs)) is not None:
+        k = drop + start - a
         first = k if first is None else first
-        shift = _weight_shift_onset(
-            t, acc, gyr, float(t[a + k]) + 0.2, t_min=land + params.impact_after_s, fs=fs
-        )
-        if shift is not None and shift[1] >= 0.5:
-            return k
+        if shift_at(float(t[a + k]) + 0.2) is not None:
+            return _Foot(k, False, False)
         start = a + k + round(1.0 * fs)
+    return None if first is None else _Foot(first, False, False)
 
 
 #: Below this rate a stumble's onset is fitted to the rise of its activity rather than read off crossings.
