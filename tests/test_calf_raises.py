@@ -310,6 +310,13 @@ def test_slow_bent_knee_lowerings_are_placed_by_the_shank_angle():
     assert all(abs(f.lower_s - t.lower_s) < 0.4 for f, t in pairs)
 
 
+def test_stepping_back_off_the_step_after_the_last_rep_is_no_partial_rep():
+    # The athlete steps back to the flat with the knee straightening just before the recording ends; fitted
+    # as a rep, its lowering ran past the end of the data and it was listed as a partial rep.
+    raises, _ = _matched("eccentric_calf_raise", 104, 1006, n_sets=1, knee="bent", tempo=(1.0, 1.0, 5.0, 2.0))
+    assert raises.partial_count == 0
+
+
 def test_slow_lowerings_do_not_make_extra_rises():
     # A 5-s lowering's high-passed velocity has positive lobes of its own; they must not count as rises
     # nor cut the lowering short.

@@ -1379,7 +1379,9 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
         )
         for j, (_k, *_rest, area, down, _) in enumerate(guesses)
     ]
-    kept = np.array([_plausible(f, min_area_m, params.max_rise_s) for f in fits])
+    # A rep's lowering ends inside the recording: stepping back off the step after a set's last rep, with
+    # the knee straightening, once fitted as a partial rep whose lowering ran 3 s past the data's end.
+    kept = np.array([_plausible(f, min_area_m, params.max_rise_s) and f.bottom_s <= t[-1] for f in fits])
     # What ends a bottom pause: the next rep's rise, or a rise after which no rep follows (stepping back
     # to the flat). Other rises are no movement of their own: the high-pass's echo of a slow lowering, or
     # the lift of a knee straightening before the next rep, which the shank's angle times (below).
