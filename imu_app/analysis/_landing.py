@@ -410,9 +410,7 @@ def _hold_end(
             near.append(float(t[a + k_drop]) + 0.2)
         t_min = land + params.impact_after_s
         fits = [_weight_shift_onset(t, acc, gyr, x, t_min=t_min, fs=fs) for x in near]
-        # A weight shift counts where the step explains at least half of each signal's variance around it
-        # (clear ones explain 70-95 %; what sway alone mimics stays below a third).
-        fits = [f if f is not None and f[1] >= 0.5 else None for f in fits]
+        fits = [f if f is not None and f[1] >= _SHIFT_EXPLAINS else None for f in fits]
         # A weight shift that starts at the spike is the touch-down; otherwise the clearer one.
         agree = spike and fits[0] is not None and abs(fits[0][0] - t_foot) < 0.1
         best = fits[0] if agree else max((f for f in fits if f is not None), key=lambda f: f[1], default=None)
@@ -452,6 +450,9 @@ def _hold_end(
     return t_foot, "other_foot", doubt
 
 
+#: A weight shift counts where the step explains at least this share of each signal's variance around it
+#: (clear ones explain 70-95 %; what sway alone mimics stays below a third).
+_SHIFT_EXPLAINS = 0.5
 #: A touch-down that only the calm after it showed must have a weight shift onto both feet starting this
 #: close to its spike (s).
 _SHIFT_AGREES_S = 0.2
@@ -486,7 +487,7 @@ def _touch_down(
 
     The landing's ringing dying away, then single-leg sway at a quiet moment, make the same calm as both
     feet on the ground. So a spike after the first ``early_s`` that only the calm after it confirmed must
-    also start a weight shift onto both feet (:func:`_weight_shift_onset`, explaining half the variance,
+    also start a weight shift onto both feet (:func:`_weight_shift_onset`, explaining :data:`_SHIFT_EXPLAINS`,
     within :data:`_SHIFT_AGREES_S` of the spike), and a drop of sway must have one 0.2 s after it;
     otherwise the search goes on after it, and only if none that follows has one is the last spike or
     the first drop kept. On seeds 0-23 of the benchmark's holds, five full holds (four of 5 s, one of
@@ -496,7 +497,7 @@ def _touch_down(
 
     def shift_at(t_near: float) -> float | None:
         found = _weight_shift_onset(t, acc, gyr, t_near, t_min=land + params.impact_after_s, fs=fs)
-        return found[0] if found is not None and found[1] >= 0.5 else None
+        return found[0] if found is not None and found[1] >= _SHIFT_EXPLAINS else None
 
     start, kept = a, None
     while (spike := _other_foot(mag[start:b], env[start:b], two_leg, params, fs)) is not None:
