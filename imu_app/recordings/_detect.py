@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -10,7 +11,7 @@ from imu_app.core import RecordingFormatError
 from imu_app.recordings._importers import match_mbientlab, match_phyphox, match_polar, parse_generic
 from imu_app.recordings._native import MAGIC_LINE
 from imu_app.recordings._sniff import HEAD_BYTES, check_text, read_head
-from imu_app.recordings._tables import split_header
+from imu_app.recordings._tables import Header, parse_header
 
 __all__ = ["FORMATS", "Sniffed", "detect_format", "sniff"]
 
@@ -29,18 +30,10 @@ _EXAMPLES = {
 
 @dataclass(frozen=True)
 class Sniffed:
-    """A file's format and what its header says."""
+    """A file's format and its header (``None`` for the native format, which its own reader parses)."""
 
     fmt: str
-    header_line: int = 1
-    names: tuple[str, ...] = ()
-    sep: str = ","
-    first_data_line: str = ""
-
-
-def _guess_sep(line: str) -> str:
-    counts = {sep: line.count(sep) for sep in (",", ";", "\t")}
-    return max(counts, key=lambda s: counts[s])
+    header: Header | None = None
 
 
 def sniff(path: Path) -> Sniffed:
@@ -48,39 +41,40 @@ def sniff(path: Path) -> Sniffed:
     head = read_head(path)
     if not head:
         raise RecordingFormatError(path, "file is empty (0 bytes); it holds no recording")
-    text = check_text(path, head, final=len(head) < HEAD_BYTES)
+    final = len(head) < HEAD_BYTES
+    text = check_text(path, head, final=final)
     lines = text.split("\n")
     if lines[0].strip() == MAGIC_LINE:
         return Sniffed("native")
+    if not final and len(lines) > 1:
+        lines = lines[:-1]  # the head may end inside a line
     header_idx = next(
         (i for i, ln in enumerate(lines) if ln.strip() and not ln.lstrip().startswith("#")), None
     )
     if header_idx is None:
         raise RecordingFormatError(path, "holds no header row, only comments or blank lines; " + _supported())
-    header = lines[header_idx].rstrip("\r")
-    first_data = next((ln.rstrip("\r") for ln in lines[header_idx + 1 :] if ln.strip()), "")
-    sep = _guess_sep(header)
-    names = split_header(header, sep)
-    line = header_idx + 1
-    if header_idx == 0:
-        if sep == "," and match_mbientlab(names):
-            return Sniffed("mbientlab", line, tuple(names), sep, first_data)
-        if sep == ";" and match_polar(names):
-            return Sniffed("polar", line, tuple(names), sep, first_data)
-        if match_phyphox(names):
-            return Sniffed("phyphox", line, tuple(names), sep, first_data)
+    header = parse_header(lines, header_idx, bom=head.startswith(codecs.BOM_UTF8))
+    names = list(header.names)
+    if header.line == 1:
+        for fmt, match in (
+            ("mbientlab", match_mbientlab),
+            ("polar", match_polar),
+            ("phyphox", match_phyphox),
+        ):
+            if match(names):
+                return Sniffed(fmt, header)
     try:
-        parse_generic(path, names, sep, line)
+        parse_generic(path, header)
     except RecordingFormatError as exc:
         raise RecordingFormatError(
             path,
-            f"unknown file layout (header {header.strip()[:100]!r}); as a generic CSV: {exc.message}. "
-            + _supported(),
-            line=line,
+            f"unknown file layout (header {lines[header_idx].strip()[:100]!r}); as a generic CSV: "
+            f"{exc.message}. " + _supported(),
+            line=header.line,
             column=exc.column,
             column_name=exc.column_name,
         ) from None
-    return Sniffed("generic", line, tuple(names), sep, first_data)
+    return Sniffed("generic", header)
 
 
 def _supported() -> str:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -13,8 +12,8 @@ from imu_app.core import GAP_FACTOR, ImuData, RecordingFormatError, RecordingMet
 from imu_app.recordings._detect import Sniffed, sniff
 from imu_app.recordings._importers import (
     Part,
+    iso_time,
     parse_generic,
-    phyphox_decimal,
     read_generic,
     read_mbientlab,
     read_phyphox,
@@ -25,16 +24,15 @@ from imu_app.recordings._native import estimate_rate_hz, read_native
 __all__ = ["load"]
 
 
+_READERS = {"mbientlab": read_mbientlab, "polar": read_polar, "phyphox": read_phyphox}
+
+
 def _read_part(path: Path, sniffed: Sniffed) -> Part:
-    names = list(sniffed.names)
-    if sniffed.fmt == "mbientlab":
-        return read_mbientlab(path, names)
-    if sniffed.fmt == "polar":
-        return read_polar(path, names)
-    if sniffed.fmt == "phyphox":
-        decimal = phyphox_decimal(sniffed.sep, sniffed.first_data_line)
-        return read_phyphox(path, names, sniffed.sep, decimal)
-    return read_generic(path, parse_generic(path, names, sniffed.sep, sniffed.header_line))
+    header = sniffed.header
+    assert header is not None  # only the native format comes without one
+    if sniffed.fmt in _READERS:
+        return _READERS[sniffed.fmt](path, header)
+    return read_generic(path, parse_generic(path, header))
 
 
 def load(path_or_paths: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> ImuData:
@@ -143,10 +141,7 @@ def _merge(parts: list[Part]) -> ImuData:
             msg += f"; dropped {int(in_gap.sum())} accelerometer samples inside gyroscope gaps"
         warnings.append(msg)
     if "start_time" not in meta_fields and acc.unix_clock:
-        unix_ns = origin_ns + round(float(t[0]) * 1e9)
-        meta_fields["start_time"] = datetime.fromtimestamp(unix_ns / 1e9, tz=UTC).isoformat(
-            timespec="microseconds"
-        )
+        meta_fields["start_time"] = iso_time(origin_ns + round(float(t[0]) * 1e9), acc.local_tz)
     # Times count from the first kept sample, so that written files start near 0.
     t = t - t[0] if t.size else t
     rate = estimate_rate_hz(t)
