@@ -27,10 +27,19 @@ class HopMetricsParams:
         on one leg takes over a second.
     max_rest_s
         Contacts further apart than this belong to different sets (see ``DEFAULT_MAX_REST_S``).
+    drill_max_rest_s
+        The same for the reps of a drill (see :data:`DRILLS`).
     """
 
     max_reactive_contact_s: float = 1.0
     max_rest_s: float = DEFAULT_MAX_REST_S
+    drill_max_rest_s: float = 60.0
+
+
+#: Drills whose reps are separated by walking back or climbing a box: a series of them is one set unless
+#: the athlete rests longer than ``HopMetricsParams.drill_max_rest_s`` (the programme's rest between sets is
+#: 60 s; a rep's walk back takes 5-20 s).
+DRILLS = ("drop_jump", "leap_and_hop", "step_hop")
 
 
 def jump_height_cm(flight_time_ms: np.ndarray | float) -> np.ndarray:
@@ -90,11 +99,12 @@ def hop_report(
     seconds (m/s), and ``flight_contact_ratio`` is that jump's flight time over this contact time, the two
     forms in use for drop jumps and repeated hops [1]_.
 
-    Roles: contacts longer than ``max_reactive_contact_s`` are pauses, not reactive contacts: ``"set_end"``
-    when the bout ends with them, ``"leap_landing"`` (leap and hop) or ``"platform"`` (step hop) when
-    reactive hops follow, ``"hold"`` in the hop and hold, ``"set_end"`` otherwise. Reactive contacts are
-    ``"rebound"`` in a drop jump, ``"hop"`` in leap and hop, ``"fast_hop"`` in the step hop. Set
-    statistics use reactive contacts only.
+    Roles: contacts longer than ``max_reactive_contact_s`` are pauses, not reactive contacts: ``"hold"`` in
+    the hop and hold and the squat drop, ``"set_end"`` when the bout ends with them, ``"leap_landing"``
+    (leap and hop) or ``"platform"`` (step hop) when reactive hops follow, ``"set_end"`` otherwise; a
+    ``"set_end"`` has no contact time (standing is no contact of a hop), and a pause launches no jump.
+    Reactive contacts are ``"rebound"`` in a drop jump, ``"hop"`` in leap and hop, ``"fast_hop"`` in the
+    step hop. Set statistics use reactive contacts only, each with the jump it launched.
 
     References
     ----------
@@ -117,7 +127,7 @@ def hop_report(
         ratio = launched_ft / ct_ms
     reactive = np.isfinite(ct_ms) & (ct_ms <= 1000.0 * p.max_reactive_contact_s)
 
-    bouts = group_bouts(found.landing_s, p.max_rest_s)
+    bouts = group_bouts(found.landing_s, p.drill_max_rest_s if exercise in DRILLS else p.max_rest_s)
     set_of = np.empty(n, dtype=np.intp)
     for i, b in enumerate(bouts):
         set_of[b] = i
@@ -127,14 +137,16 @@ def hop_report(
     roles: list[str | None] = []
     for i in range(n):
         if not reactive[i]:
-            if last_of_set[i] or not np.isfinite(ct_ms[i]):
-                role = "set_end" if np.isfinite(ct_ms[i]) else None
+            if not np.isfinite(ct_ms[i]):
+                role = None
+            elif exercise in ("forward_hop_hold", "squat_drop"):
+                role = "hold"
+            elif last_of_set[i]:
+                role = "set_end"
             elif next_reactive[i] and exercise == "leap_and_hop":
                 role = "leap_landing"
             elif next_reactive[i] and exercise == "step_hop":
                 role = "platform"
-            elif exercise == "forward_hop_hold":
-                role = "hold"
             else:
                 role = "set_end"
         else:
@@ -146,13 +158,17 @@ def hop_report(
     has_hops = [bool((reactive[b] & found.complete[b]).any()) for b in bouts]
     set_index_of_bout = {i: k for k, i in enumerate(i for i, h in enumerate(has_hops) if h)}
 
+    # In a drop jump the flight before a rebound is the drop from the box, not a jump.
+    dropped_in = np.array([r == "rebound" and exercise == "drop_jump" for r in roles])
     contacts = tuple(
         Contact(
             landing_s=float(found.landing_s[i]),
             takeoff_s=_opt(found.takeoff_s[i]),
-            contact_time_ms=_opt(ct_ms[i]) if found.complete[i] else None,
+            contact_time_ms=_opt(ct_ms[i]) if found.complete[i] and roles[i] != "set_end" else None,
             flight_time_ms=_opt(ft_ms[i]),
-            jump_height_cm=_opt(height_cm[i]),
+            jump_height_cm=None if dropped_in[i] else _opt(height_cm[i]),
+            next_flight_time_ms=_opt(launched_ft[i]) if reactive[i] else None,
+            next_jump_height_cm=_opt(100.0 * launched_h_m[i]) if reactive[i] else None,
             rsi=_opt(rsi[i]) if found.complete[i] and reactive[i] else None,
             flight_contact_ratio=_opt(ratio[i]) if found.complete[i] and reactive[i] else None,
             kind="hop",
@@ -180,8 +196,8 @@ def hop_report(
                 count=int(r.size),
                 stats={
                     "contact_time_ms": metric_stats(ct_ms[r].tolist(), lower_is_better=True),
-                    "flight_time_ms": metric_stats(ft_ms[r].tolist(), lower_is_better=False),
-                    "jump_height_cm": metric_stats(height_cm[r].tolist(), lower_is_better=False),
+                    "flight_time_ms": metric_stats(launched_ft[r].tolist(), lower_is_better=False),
+                    "jump_height_cm": metric_stats((100.0 * launched_h_m[r]).tolist(), lower_is_better=False),
                     "rsi": metric_stats(rsi[r].tolist(), lower_is_better=False),
                 },
                 notes=tuple(notes),

@@ -25,7 +25,7 @@ __all__ = [
     "SetSummary",
 ]
 
-SCHEMA = "imu-app.analysis/1"
+SCHEMA = "imu-app.analysis/2"
 
 
 @dataclass(frozen=True)
@@ -49,10 +49,13 @@ class Contact:
     """One ground contact of the instrumented foot (a hop's or a stride's stance).
 
     ``flight_time_ms`` is the flight that ended at this landing (``None`` for the first contact of a bout,
-    for strides, and where a gap hides the flight); ``jump_height_cm`` comes from that flight. ``rsi`` and
-    ``flight_contact_ratio`` look forward instead, to the jump this contact launched, because that is what
-    reactive strength measures (a drop jump's rebound, not the drop). ``complete`` is false when a gap cuts
-    the contact; its durations are then ``None``.
+    for strides, and where a gap hides the flight); ``jump_height_cm`` comes from that flight (``None``
+    when that flight was a drop from a box, which is no jump). ``next_flight_time_ms`` and
+    ``next_jump_height_cm`` are the jump this contact launched; ``rsi`` and ``flight_contact_ratio`` look
+    forward to it too, because that is what reactive strength measures (a drop jump's rebound, not the
+    drop). ``complete`` is false when a gap cuts the contact; its durations are then ``None``. A landing
+    that ends a set (the athlete stands or walks off) has no ``contact_time_ms``: standing is no contact
+    of a hop.
     """
 
     landing_s: float
@@ -67,6 +70,8 @@ class Contact:
     complete: bool = True
     set_index: int | None = None
     role: str | None = None
+    next_flight_time_ms: float | None = None
+    next_jump_height_cm: float | None = None
 
 
 @dataclass(frozen=True)

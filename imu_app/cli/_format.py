@@ -41,9 +41,9 @@ _CONTACT_COLUMNS: tuple[Column, ...] = (
     ("landing s", "landing_s", ".3f"),
     ("takeoff s", "takeoff_s", ".3f"),
     ("contact ms", "contact_time_ms", ".1f"),
-    ("flight ms", "flight_time_ms", ".1f"),
+    ("flight ms", "next_flight_time_ms", ".1f"),
     ("swing ms", "swing_time_ms", ".1f"),
-    ("height cm", "jump_height_cm", ".1f"),
+    ("height cm", "next_jump_height_cm", ".1f"),
     ("RSI", "rsi", ".2f"),
     ("role", "role", ""),
     ("complete", "complete", ""),
@@ -119,6 +119,8 @@ def format_table(report: AnalysisReport) -> str:
     out.append("")
     if d["contacts"]:
         out.append(f"Contacts ({len(d['contacts'])})")
+        if any(c["kind"] == "hop" for c in d["contacts"]):
+            out.append("  each row: a ground contact, then the flight and jump height it launched")
         out += _table(_numbered(d["contacts"]), _CONTACT_COLUMNS)
     else:
         out.append("Contacts: none found")
