@@ -11,9 +11,11 @@ from imu_app.core import AnalysisError
 from imu_app.sim import SensorParams, simulate
 
 
-def _matched(exercise: str, rate_hz: float, mounting: str | tuple[float, float, float], seed: int):
+def _matched(
+    exercise: str, rate_hz: float, mounting: str | tuple[float, float, float], seed: int, leg: str = "right"
+):
     sim = simulate(
-        exercise, SensorParams(sample_rate_hz=rate_hz, mounting=mounting), seed=seed, duration_s=12.0
+        exercise, SensorParams(sample_rate_hz=rate_hz, mounting=mounting), seed=seed, duration_s=12.0, leg=leg
     )
     st = detect_strides(sim.data)
     ref_ic = np.array([c.landing_s for c in sim.truth.contacts])
@@ -26,18 +28,23 @@ def _matched(exercise: str, rate_hz: float, mounting: str | tuple[float, float, 
 
 
 @pytest.mark.parametrize(
-    ("exercise", "rate_hz", "mounting", "seed"),
+    ("exercise", "rate_hz", "mounting", "seed", "leg"),
     [
-        ("walking", 104.0, "lateral", 1),
-        ("walking", 416.0, "random", 2),
-        ("walking", 1000.0, (0.0, 30.0, 180.0), 3),
-        ("running", 104.0, "random", 4),
-        ("running", 208.0, "lateral", 5),
-        ("running", 1000.0, "random", 6),
+        ("walking", 100.0, "lateral", 1, "left"),
+        ("walking", 150.0, (180.0, 0.0, 90.0), 7, "right"),
+        ("walking", 200.0, "random", 8, "left"),
+        ("walking", 416.0, "random", 2, "right"),
+        ("walking", 1000.0, (0.0, 30.0, 180.0), 3, "right"),
+        ("running", 100.0, (180.0, 0.0, 90.0), 9, "left"),
+        ("running", 104.0, "random", 4, "right"),
+        ("running", 200.0, "random", 10, "left"),
+        ("running", 208.0, "lateral", 5, "right"),
+        ("running", 1000.0, "random", 6, "right"),
     ],
 )
-def test_contact_time_on_the_shank(exercise: str, rate_hz: float, mounting, seed: int) -> None:
-    _, ref_ic, hit, j, err = _matched(exercise, rate_hz, mounting, seed)
+def test_contact_time_on_the_shank(exercise: str, rate_hz: float, mounting, seed: int, leg: str) -> None:
+    """Either leg, the sensor on the side, upside down facing forward, or turned at random, 100-1000 Hz."""
+    _, ref_ic, hit, j, err = _matched(exercise, rate_hz, mounting, seed, leg)
     assert np.unique(j[hit]).size == ref_ic.size, "every stance found"
     assert hit.all(), "no stance invented"
     assert abs(np.median(err)) < 8.0, f"contact time biased by {np.median(err):.1f} ms"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import find_peaks
 
+from imu_app.analysis._gait_axis import flexion_rate, low_pass
 from imu_app.analysis._orientation import segment_bounds
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S, group_bouts, metric_stats
 from imu_app.analysis.report import Contact, SetSummary
@@ -60,7 +61,10 @@ class StrideParams:
     """
 
     swing_min_dps: float = 100.0
+    swing_cutoff_hz: float = 6.0
+    event_cutoff_hz: float = 1000.0
     min_stride_s: float = 0.4
+    min_stance_s: float = 0.08
     search_s: float = 0.35
     max_stance_s: float = 2.0
     still_window_s: float = 0.04
@@ -69,6 +73,7 @@ class StrideParams:
     impact_rise_frac: float = 0.5
     impact_after_s: float = 0.1
     impact_min_g_per_s: float = 100.0
+    release_before_s: float = 0.02
 
 
 @dataclass(frozen=True)
@@ -107,6 +112,51 @@ def _zero_cross_up_before(w: np.ndarray, at: np.ndarray, first: np.ndarray) -> n
     pos = np.searchsorted(up, at) - 1
     j = np.where(pos >= 0, up[np.maximum(pos, 0)] if up.size else first, first)
     return np.maximum(j, first)
+
+
+def _pre_swing_minimum(t: np.ndarray, w: np.ndarray, start: np.ndarray, search: int) -> np.ndarray:
+    """Toe-off: the minimum of ``w`` within ``search`` samples before each swing start, parabolic vertex."""
+    n = w.size
+    lo = np.maximum(start - search, 0)
+    win = np.clip(lo[:, None] + np.arange(search + 1)[None, :], 0, n - 1)
+    vals = np.where(win <= start[:, None], w[win], np.inf)
+    j = win[np.arange(win.shape[0]), np.argmin(vals, axis=1)]
+    has_to = (j > 0) & (j < n - 1) & (j > lo)
+    jj = np.clip(j, 1, n - 2)
+    y0, y1, y2 = w[jj - 1], w[jj], w[jj + 1]
+    den = y0 - 2 * y1 + y2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        off = np.where(den > 0, 0.5 * (y0 - y2) / den, 0.0)
+    off = np.clip(off, -0.5, 0.5)
+    return np.where(has_to, t[jj] + off * np.where(off >= 0, t[jj + 1] - t[jj], t[jj] - t[jj - 1]), np.nan)
+
+
+def _release_onset(
+    t: np.ndarray, acc_g: np.ndarray, to_s: np.ndarray, start_s: np.ndarray, p: StrideParams
+) -> np.ndarray:
+    """Move each toe-off to the release of the push-off force, where one is seen before the swing starts.
+
+    Between the push-off's extreme rate (``to_s``) and the start of the swing lobe (``start_s``) the toe
+    leaves the ground; the force it carried drops within a sample or two, a step of the specific force as
+    steep as an impact. Where the steepest step there reaches ``impact_min_g_per_s``, its onset (the first
+    step reaching ``impact_rise_frac`` of it) is the toe-off; elsewhere the extreme rate stays.
+    """
+    out = to_s.copy()
+    if t.size < 3:
+        return out
+    jerk = np.linalg.norm(np.diff(acc_g, axis=0), axis=1) / np.maximum(np.diff(t), 1e-9)
+    for k, (x, y) in enumerate(zip(to_s, start_s, strict=True)):
+        if not (np.isfinite(x) and np.isfinite(y)) or y <= x:
+            continue
+        lo = int(np.searchsorted(t, x - p.release_before_s))
+        hi = min(int(np.searchsorted(t, y)) + 1, jerk.size)
+        if hi - lo < 1:
+            continue
+        seg = jerk[lo:hi]
+        top = float(seg.max())
+        if top >= p.impact_min_g_per_s:
+            out[k] = max(x, t[lo + int(np.argmax(seg >= p.impact_rise_frac * top))])
+    return out
 
 
 def _impact_onset(t: np.ndarray, acc_g: np.ndarray, ic_s: np.ndarray, p: StrideParams) -> np.ndarray:
@@ -226,56 +276,35 @@ def detect_strides(data: ImuData, params: StrideParams | None = None) -> Strides
     if n < 10:
         return empty
     fs = data.sample_rate_hz
-    gyr = data.gyr_dps
-    _, vecs = np.linalg.eigh(gyr.T @ gyr)
-    w = gyr @ vecs[:, -1]
-    # Impacts are the steepest changes of the specific force (its jerk), not its largest values: in walking
-    # the swing of a shank reaches the same 2-3 g as the heel strike, but smoothly.
-    jerk = np.r_[0.0, np.linalg.norm(np.diff(data.acc_g, axis=0), axis=1) / np.maximum(np.diff(t), 1e-9)]
-    impacts, _ = find_peaks(
-        jerk,
-        height=max(p.impact_min_g_per_s, float(np.percentile(jerk, 99.0)) * 0.5),
-        distance=max(1, int(p.min_stride_s * fs)),
-    )
-    if impacts.size:
-        lo = np.clip(impacts - int(0.2 * fs), 0, n - 1)
-        hi = np.clip(impacts - int(0.05 * fs), 1, n)
-        csum = np.r_[0.0, np.cumsum(w)]
-        lobe = (csum[hi] - csum[lo]) / np.maximum(hi - lo, 1)
-        if np.median(lobe) < 0:
-            w = -w
+    bounds = segment_bounds(n, data.gaps)
+    flex = flexion_rate(data.gyr_dps, data.acc_g, t, bounds, sample_rate_hz=fs, cutoff_hz=p.swing_cutoff_hz)
+    w_swing = flex.rate_dps
+    # Events are timed on a lighter low-pass of the same axis: it keeps the sharp reversal at toe-off.
+    gyr = low_pass(data.gyr_dps, fs, p.event_cutoff_hz, bounds)
+    w = gyr @ flex.axis
 
     ic_all: list[np.ndarray] = []
     to_all: list[np.ndarray] = []
     seg_all: list[np.ndarray] = []
     search = max(2, int(p.search_s * fs))
-    bounds = segment_bounds(n, data.gaps)
     for sid, (a, b) in enumerate(bounds):
         if b - a < 10:
             continue
         ws = w[a:b]
         ts = t[a:b] - t[0]
-        peaks, _ = find_peaks(ws, height=p.swing_min_dps, distance=max(1, int(p.min_stride_s * fs)))
+        peaks, _ = find_peaks(
+            w_swing[a:b],
+            height=p.swing_min_dps,
+            prominence=p.swing_min_dps,
+            distance=max(1, int(p.min_stride_s * fs)),
+        )
         if peaks.size == 0:
             continue
         ic = _zero_cross_down(ts, ws, peaks, np.minimum(peaks + search, b - a - 1))
         start = _zero_cross_up_before(ws, peaks, np.maximum(peaks - search, 0))
-        # Toe-off: the minimum within search_s before the start of the swing lobe, refined by a parabola.
-        lo = np.maximum(start - search, 0)
-        m = search + 1
-        win = np.clip(lo[:, None] + np.arange(m)[None, :], 0, b - a - 1)
-        vals = np.where(win <= start[:, None], ws[win], np.inf)
-        j = win[np.arange(win.shape[0]), np.argmin(vals, axis=1)]
-        has_to = (j > 0) & (j < b - a - 1) & (j > lo)
-        jj = np.clip(j, 1, b - a - 2)
-        y0, y1, y2 = ws[jj - 1], ws[jj], ws[jj + 1]
-        den = y0 - 2 * y1 + y2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            off = np.where(den > 0, 0.5 * (y0 - y2) / den, 0.0)
-        off = np.clip(off, -0.5, 0.5)
-        to = np.where(
-            has_to, ts[jj] + off * np.where(off >= 0, ts[jj + 1] - ts[jj], ts[jj] - ts[jj - 1]), np.nan
-        )
+        to = _pre_swing_minimum(ts, ws, start, search)
+        start_s = ts[np.clip(start + 1, 0, b - a - 1)]
+        to = _release_onset(ts, data.acc_g[a:b], to, start_s, p)
         ic_all.append(ic)
         to_all.append(to)
         seg_all.append(np.full(ic.size, sid))
@@ -297,7 +326,13 @@ def detect_strides(data: ImuData, params: StrideParams | None = None) -> Strides
     nxt_to = np.r_[to[1:], np.nan]
     same = np.r_[seg[1:] == seg[:-1], False]
     stance_s = nxt_to - ic
-    ok = same & np.isfinite(ic) & np.isfinite(nxt_to) & (stance_s > 0) & (stance_s <= p.max_stance_s)
+    ok = (
+        same
+        & np.isfinite(ic)
+        & np.isfinite(nxt_to)
+        & (stance_s >= p.min_stance_s)
+        & (stance_s <= p.max_stance_s)
+    )
     swing_ms = 1000.0 * (ic - to)
     swing_ms = np.where(np.isfinite(swing_ms) & (swing_ms > 0), swing_ms, np.nan)
     return Strides(initial_contact_s=ic[ok], toe_off_s=nxt_to[ok], swing_before_ms=swing_ms[ok])
