@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import find_peaks
 
-from imu_app.analysis._gait_axis import flexion_rate, low_pass
+from imu_app.analysis._gait_axis import flexion_rate
 from imu_app.analysis._orientation import segment_bounds
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S, group_bouts, metric_stats
 from imu_app.analysis.report import Contact, SetSummary
@@ -31,11 +31,20 @@ class StrideParams:
     Attributes
     ----------
     swing_min_dps
-        A swing peaks above this angular rate. The foot and shank swing forward at 250-600 deg/s in walking
-        and faster in running, while weight shifts and turns on the spot stay below 100 deg/s.
+        A swing peaks above this angular rate, and by this much above the lower of its neighbouring
+        minima (prominence). The foot and shank swing forward at 250-600 deg/s in walking and faster in
+        running, while weight shifts and turns on the spot stay below 100 deg/s.
+    swing_cutoff_hz
+        The flexion rate that finds the axis, its sign and the swings is low-passed here (zero phase). The
+        swing's rotation lies below 6 Hz; the ringing of a loosely strapped sensor after each impact (up to
+        700 deg/s for one or two samples on gaitmap's second subject) does not, and it tilted the principal
+        axis and made peaks of its own. The events themselves are timed on the unfiltered rate.
     min_stride_s
         Two swings of the same leg are at least this far apart: the shortest strides of sprinting last about
         0.5 s, so 0.4 s never merges two strides and never splits one.
+    min_stance_s
+        Shorter "stances" are two swings' lobes that a turn on the spot put back to back; the shortest
+        ground contacts of sprinting last about 80 ms.
     search_s
         Initial contact and toe-off are looked for within this time of the swing peak: swing lasts 0.25-0.5 s
         in walking, so its ends are within 0.35 s of its peak.
@@ -54,6 +63,11 @@ class StrideParams:
         accelerometer read resultant peaks of 2.7-3.7 g in walking, up to 10.6 g in running, Lafortune
         1991), well above 100 g/s, while the smooth accelerations of swing change at 10-40 g/s. Where no
         sample step of the specific force is this steep, the zero crossing stands for the initial contact.
+        The same floor tells the release of the push-off force at toe-off (below).
+    release_before_s
+        The release of the push-off force is looked for from this long before the push-off's extreme rate
+        to the start of the swing lobe: the toe may leave at the extreme itself (gaitmap's first subject:
+        the mocap toe-off lies within 1-3 samples of it).
     impact_rise_frac
         The impact's onset is the first sample step reaching this fraction of the steepest one in the window.
         The jerk of the arrest rises from swing level to its peak within 5-20 ms: half the peak is reached
@@ -62,7 +76,6 @@ class StrideParams:
 
     swing_min_dps: float = 100.0
     swing_cutoff_hz: float = 6.0
-    event_cutoff_hz: float = 1000.0
     min_stride_s: float = 0.4
     min_stance_s: float = 0.08
     search_s: float = 0.35
@@ -229,13 +242,17 @@ def detect_strides(data: ImuData, params: StrideParams | None = None) -> Strides
 
     Notes
     -----
-    The leg rotates mostly about one axis (flexion/extension), which the principal axis of the angular rate
-    finds whatever the mounting. Its sign is chosen so that the lobe before each heel strike impact (the
-    steepest steps of the specific force) is positive: that lobe is the forward swing of the leg, for a
-    sensor on the foot and on the shank alike. Swing peaks are the maxima of this signal [1]_, [2]_.
+    The leg rotates mostly about one axis (flexion/extension), which the principal axis of the low-passed
+    angular rate finds whatever the mounting; its sign makes the forward swing positive, from two cues that
+    hold for any frame, mirror images included (see :func:`imu_app.analysis._gait_axis.flexion_rate`).
+    Swing peaks are the maxima of this signal [1]_, [2]_, at least ``min_stride_s`` apart.
     Toe-off is the minimum of the angular rate before the swing: the fastest plantarflexion of push-off
     on the foot [3]_, the fastest forward rotation of the shank as the knee flexes for swing [1]_, [2]_
     (Aminian et al. found no significant toe-off error against foot switches with this rule on the shank).
+    Where the push-off force is released with a step of the specific force as steep as an impact between
+    that minimum and the start of the swing, the toe leaves there: on a foot sensor whose rotation slows
+    before the toe lets go (gaitmap's second subject: the minimum came about 100 ms before the release,
+    and stances took 52-56 % of the stride instead of the healthy ~60 %), the release is the toe-off.
 
     Initial contact differs between foot and shank, so the recording is first classified: a foot lies still
     in mid-stance, a shank never does (``foot_still_ratio``). On the foot the swing ends as the heel meets
@@ -279,8 +296,9 @@ def detect_strides(data: ImuData, params: StrideParams | None = None) -> Strides
     bounds = segment_bounds(n, data.gaps)
     flex = flexion_rate(data.gyr_dps, data.acc_g, t, bounds, sample_rate_hz=fs, cutoff_hz=p.swing_cutoff_hz)
     w_swing = flex.rate_dps
-    # Events are timed on a lighter low-pass of the same axis: it keeps the sharp reversal at toe-off.
-    gyr = low_pass(data.gyr_dps, fs, p.event_cutoff_hz, bounds)
+    # Events are timed on the unfiltered rate about the same axis: a low-pass would round off the sharp
+    # reversal at toe-off (20 Hz put toe-off 8-10 ms earlier on the gaitmap example).
+    gyr = data.gyr_dps
     w = gyr @ flex.axis
 
     ic_all: list[np.ndarray] = []
