@@ -81,16 +81,22 @@ class LinkHealth:
     stalls: int
     stalled: bool
 
-    def line(self) -> str:
-        """One line in words, for a terminal."""
-        parts = [
-            f"{self.effective_rate_hz:.0f}/{self.nominal_rate_hz:.0f} Hz",
-            f"lost {self.lost} ({self.loss_percent:.1f} %)",
-        ]
-        if np.isfinite(self.latency_ms):
-            parts.append(f"latency {self.latency_ms:.0f} ms, jitter {self.jitter_ms:.0f} ms")
-        parts.append(f"queue {self.queue_depth} (max {self.max_queue_depth})")
-        if np.isfinite(self.clock_residual_ms):
+    def line(self, *, realtime: bool = True, clock: bool = True) -> str:
+        """One line in words, for a terminal.
+
+        ``realtime`` false leaves out what is measured against the host's clock (rate, arrivals, queue),
+        ``clock`` false the clock mapping (a replay at N times speed has a sensor clock N times too fast).
+        """
+        parts = [f"{self.received} samples", f"lost {self.lost} ({self.loss_percent:.1f} %)"]
+        if realtime and np.isfinite(self.effective_rate_hz):
+            parts[0] = f"{self.effective_rate_hz:.0f} of {self.nominal_rate_hz:.0f} Hz"
+        if realtime and np.isfinite(self.latency_ms):
+            parts.append(
+                f"arrivals {max(self.latency_ms, 0.0):.0f} ms above the floor, jitter {self.jitter_ms:.0f} ms"
+            )
+        if realtime:
+            parts.append(f"queue {self.queue_depth} (max {self.max_queue_depth})")
+        if realtime and clock and np.isfinite(self.clock_residual_ms):
             parts.append(f"clock residual {self.clock_residual_ms:.1f} ms, drift {self.drift_ppm:+.0f} ppm")
         for name, n in (
             ("duplicates", self.duplicates),

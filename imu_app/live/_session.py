@@ -139,7 +139,12 @@ class Session:
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         """Receive every event from now on; returns a function that unsubscribes."""
         self._subscribers.append(subscriber)
-        return lambda: self._subscribers.remove(subscriber) if subscriber in self._subscribers else None
+        return lambda: self.unsubscribe(subscriber)
+
+    def unsubscribe(self, subscriber: Subscriber) -> None:
+        """Stop sending events to ``subscriber`` (also from inside its own call)."""
+        if subscriber in self._subscribers:
+            self._subscribers.remove(subscriber)
 
     def on_samples(self, listener: Callable[[Chunk], None]) -> None:
         """Receive every sequenced chunk (for a plot's ring buffer)."""
@@ -156,8 +161,10 @@ class Session:
                 sub(pub)
             except Exception:
                 self.subscriber_errors += 1
-                logger.exception("a subscriber failed on %s; it stays subscribed", type(event).__name__)
-                if id(sub) not in self._failed:
+                if id(sub) in self._failed:
+                    logger.debug("a subscriber failed again on %s", type(event).__name__, exc_info=True)
+                else:
+                    logger.exception("a subscriber failed on %s; it stays subscribed", type(event).__name__)
                     self._failed.add(id(sub))
                     note = LinkNotice(
                         t_s=event.t_s,
@@ -269,7 +276,8 @@ class Session:
                     ended = True
                     batch = [c for c in batch if c is not _END]
                 self.monitor.set_queue_depth(len(batch))
-                self._process(batch)
+                if batch:
+                    self._process(batch)
                 self._tick()
                 if self._stop.is_set() and not ended:
                     producer.cancel()
