@@ -3,13 +3,14 @@ pipeline, events printed as they happen in a coach's words."""
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sys
 from pathlib import Path
 from typing import TextIO
 
 from imu_app.analysis import Contact
-from imu_app.core import ImuAppError, ImuData
+from imu_app.core import ImuData
 from imu_app.live import (
     ContactDone,
     GapMarked,
@@ -42,7 +43,7 @@ def parse_speed(text: str) -> float | None:
     except ValueError:
         value = float("nan")
     if not value > 0 or value == float("inf"):
-        raise ImuAppError(f"--speed {text!r}: give a positive number (1 is real time) or 'max'")
+        raise argparse.ArgumentTypeError(f"{text!r}: give a positive number (1 is real time) or 'max'")
     return value
 
 

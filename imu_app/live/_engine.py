@@ -228,6 +228,12 @@ class WindowParams:
     lead_s: float = 8.0
 
 
+#: Two windows can place the same event a little apart (their estimates differ); an event is new only when
+#: it starts after the end of the last one reported, less this much (events of one kind never overlap by
+#: more: a rep's end is the next rep's start, a hold ends before the next landing).
+_SAME_EVENT_S = 0.25
+
+
 @dataclass(frozen=True)
 class _Kind:
     """What the windowed detector needs to know about one kind of event."""
@@ -252,7 +258,8 @@ class WindowedDetector(Engine):
     result: 1.5 s for holds, the longest lowering for calf raises) before the newest sample, and it starts
     at least ``lead_s`` after the window's start (or the window starts at the beginning of the session or
     after a gap, where nothing precedes it). Events are reported in order of their start and only if they
-    start after the last one reported, so none is reported twice and none is taken back. At a gap and at
+    start after the end of the last one reported and ``_SAME_EVENT_S`` after its start (two windows may
+    place one event a little apart), so none is reported twice and none is taken back. At a gap and at
     the end, the samples since the last gap are analysed once more as a whole and what was not reported is.
 
     The look-ahead of a reported event is therefore its analysis' own plus up to ``step_s``. What this
@@ -274,6 +281,7 @@ class WindowedDetector(Engine):
         self._parts: list[Chunk] = []
         self._cut = False  # the window has lost samples at its start (not a session start or gap)
         self._since_run = 0.0
+        self._last_end = -np.inf
         self._last_start = -np.inf
         self._last_started = -np.inf
         self.n_events = 0
@@ -337,20 +345,23 @@ class WindowedDetector(Engine):
             start = k.start(item)
             if start < earliest:
                 continue
-            new_start = k.started is not None and start + shift > self._last_started + 1e-6
+            new_start = k.started is not None and start + shift > self._last_started + _SAME_EVENT_S
             if new_start and (
                 final or start <= data.duration_s - k.started_after_s or k.end(item) <= horizon
             ):
                 self._last_started = start + shift
                 events.append(k.started(start + shift, self.n_events + 1))
-            if start + shift <= self._last_start + 1e-6 or not (final or k.end(item) <= horizon):
+            seen = start + shift <= max(self._last_end, self._last_start + 2 * _SAME_EVENT_S) - _SAME_EVENT_S
+            if seen or not (final or k.end(item) <= horizon):
                 continue
             moved = dataclasses.replace(
                 item, **{f: getattr(item, f) + shift for f in k.time_fields if getattr(item, f) is not None}
             )
             if hasattr(moved, "set_index"):
                 moved = dataclasses.replace(moved, set_index=None)
+            self._last_end = k.end(item) + shift
             self._last_start = start + shift
+            self._last_started = max(self._last_started, start + shift)
             if self._set_times and start + shift - self._set_times[-1][1] > DEFAULT_MAX_REST_S:
                 events.append(self._set_done())
             self._set_times.append((start + shift, k.end(item) + shift))

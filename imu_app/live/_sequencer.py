@@ -179,7 +179,8 @@ class Sequencer:
         self.counts.restarts += 1
         elapsed = (chunk.arrival_s - self._last_arrival) if self._last_arrival is not None else 0.0
         span = float(chunk.t_s[-1] - chunk.t_s[0])
-        new_t0 = self._last_t + max(self.period_s, elapsed - span)
+        # At least two periods, so that the recording shows the gap as a step of time (GAP_FACTOR 1.5).
+        new_t0 = self._last_t + max(2.0 * self.period_s, elapsed - span)
         shift = new_t0 - float(chunk.t_s[0])
         self._epoch_offset += shift
         n_missing = max(round((new_t0 - self._last_t) / self.period_s) - 1, 0)

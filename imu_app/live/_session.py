@@ -214,8 +214,9 @@ class Session:
     def stop_recording(self) -> RecordingSummary | None:
         """Close the recording now; the stream goes on."""
         self._pending_record = None
+        was_recording = self.recorder.recording
         summary = self.recorder.stop()
-        if summary is not None:
+        if summary is not None and was_recording:
             self._publish(
                 RecordingNotice(
                     t_s=self._now_rel(),
