@@ -15,10 +15,19 @@ squad to take the spread of, and 0.2 of the athlete's own between-session SD (SD
 used instead. That SD contains any real trend over the sessions too, so a steadily improving athlete
 gets a larger SWC: the rule errs towards calling fewer changes.
 
+**Day-to-day variation.** The hops of one session share the day (sleep, warm-up, surface, how the
+sensor sits), so a session's mean wanders more than ``TE / sqrt(n)`` says. Hopkins' between-trial
+typical error is ``SD(difference of consecutive trials) / sqrt(2)``; taken over consecutive *sessions'*
+means, with the SD of the differences estimated robustly (1.4826 x their median absolute value, so that
+one real step between two sessions does not count as noise), it gives the typical error of a session
+mean. What it holds beyond the trials' share (mean ``TE^2 / n_i``) is the between-session variance
+``sd_day^2`` (zero when the trials explain it all).
+
 **A change is flagged** when the difference between two weeks' means exceeds both the SWC and the noise
-limit ``1.645 * TE * sqrt(1/n1 + 1/n2)``, the half-width of the 90 % confidence interval of a difference
-of two means of ``n1`` and ``n2`` trials with SD ``TE``. The trials of one session are treated as
-independent; with many trials the noise limit shrinks and the SWC decides.
+limit ``1.645 * sqrt(TE^2 (1/n1 + 1/n2) + sd_day^2 (1/k1 + 1/k2))`` for weeks of ``n1``, ``n2`` trials
+in ``k1``, ``k2`` sessions: the half-width of the 90 % confidence interval of the difference of the two
+means. Without day-to-day variation this is the familiar ``1.645 * TE * sqrt(1/n1 + 1/n2)``; with many
+trials it is the days, not the hops, that set the noise, and the SWC decides only once both are small.
 
 References
 ----------
@@ -47,6 +56,7 @@ __all__ = [
     "Noise",
     "SwcBasis",
     "Verdict",
+    "day_to_day_sd",
     "judge_change",
     "limb_symmetry_index",
     "noise_limit",
@@ -102,6 +112,9 @@ class Noise:
         Where ``swc`` came from.
     swc_n
         Athletes (``SQUAD``) or sessions (``ATHLETE``) behind the SWC.
+    day_sd
+        SD of the day-to-day variation of session means beyond the trials' own noise (0 when there are
+        fewer than three sessions to estimate it from).
     """
 
     typical_error: float | None
@@ -110,6 +123,7 @@ class Noise:
     swc: float | None
     swc_basis: SwcBasis
     swc_n: int
+    day_sd: float = 0.0
 
     def describe(self, unit: str, digits: int = 1) -> str:
         te = "unknown" if self.typical_error is None else f"{self.typical_error:.{digits}f} {unit}"
@@ -123,7 +137,8 @@ class Noise:
             )
         else:
             swc = "unknown (fewer than 3 sessions and fewer than 5 athletes)"
-        return f"typical error {te}{te_from}; smallest worthwhile change {swc}"
+        day = f"; day-to-day variation {self.day_sd:.{digits}f} {unit}" if self.day_sd else ""
+        return f"typical error {te}{te_from}{day}; smallest worthwhile change {swc}"
 
 
 def pooled_typical_error(n: np.ndarray, m2: np.ndarray) -> tuple[float | None, int, int]:
@@ -157,13 +172,32 @@ def smallest_worthwhile_change(
     return None, SwcBasis.NONE, 0
 
 
-def noise_limit(typical_error: float, n1: int, n2: int) -> float:
-    """Half-width of the 90 % confidence interval of the difference of two means of ``n1`` and ``n2``
-    trials whose SD is the typical error."""
-    return CONFIDENCE_Z * typical_error * math.sqrt(1.0 / n1 + 1.0 / n2)
+def day_to_day_sd(session_means: np.ndarray, n: np.ndarray, typical_error: float | None) -> float:
+    """SD of session means beyond the trials' noise, from consecutive sessions (module notes).
+
+    ``session_means`` and ``n`` (trials per session) in time order.
+    """
+    means = np.asarray(session_means, dtype=float)
+    if means.size < 3:
+        return 0.0
+    diffs = np.abs(np.diff(means))
+    te_session_sq = (1.4826 * float(np.median(diffs))) ** 2 / 2.0
+    trials_sq = 0.0 if typical_error is None else float(np.mean(typical_error**2 / np.maximum(n, 1)))
+    return math.sqrt(max(0.0, te_session_sq - trials_sq))
 
 
-def judge_change(change: float, n1: int, n2: int, noise: Noise) -> tuple[Verdict, float | None]:
+def noise_limit(
+    typical_error: float, n1: int, n2: int, *, day_sd: float = 0.0, k1: int = 1, k2: int = 1
+) -> float:
+    """Half-width of the 90 % confidence interval of the difference of two weeks' means of ``n1`` and
+    ``n2`` trials (SD: the typical error) in ``k1`` and ``k2`` sessions (SD between days: ``day_sd``)."""
+    var = typical_error**2 * (1.0 / n1 + 1.0 / n2) + day_sd**2 * (1.0 / k1 + 1.0 / k2)
+    return CONFIDENCE_Z * math.sqrt(var)
+
+
+def judge_change(
+    change: float, n1: int, n2: int, noise: Noise, *, k1: int = 1, k2: int = 1
+) -> tuple[Verdict, float | None]:
     """Whether a change of a week's mean is real: it must exceed the noise limit and the SWC.
 
     Returns the verdict and the noise limit used (``None`` when the TE is unknown). Without an SWC the
@@ -171,7 +205,7 @@ def judge_change(change: float, n1: int, n2: int, noise: Noise) -> tuple[Verdict
     """
     if noise.typical_error is None or n1 < 1 or n2 < 1:
         return Verdict.UNKNOWN, None
-    limit = noise_limit(noise.typical_error, n1, n2)
+    limit = noise_limit(noise.typical_error, n1, n2, day_sd=noise.day_sd, k1=k1, k2=k2)
     threshold = max(limit, noise.swc or 0.0)
     return (Verdict.CHANGE if abs(change) > threshold else Verdict.NO_CHANGE), limit
 

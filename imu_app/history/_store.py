@@ -166,7 +166,8 @@ class MetricValues:
 
 @dataclass(frozen=True, eq=False)
 class SessionSummaryRows:
-    """Per accepted session: athlete id, leg code, count, mean and sum of squared deviations of a metric."""
+    """Per accepted session, in time order: athlete id, leg code, count, mean and sum of squared
+    deviations of a metric."""
 
     athlete_id: np.ndarray
     leg: np.ndarray
@@ -1068,7 +1069,7 @@ class HistoryStore:
             f"""SELECT s.athlete_id, CASE s.leg WHEN 'left' THEN 0 WHEN 'right' THEN 1 ELSE -1 END,
                        ms.n, ms.mean, ms.m2
                 FROM sessions s JOIN metric_summaries ms ON ms.metric = ? AND ms.analysis_id = s.analysis_id
-                WHERE {where}""",
+                WHERE {where} ORDER BY s.started_utc_s, s.id""",
             [m.name, *params],
         ).fetchall()
         arr = np.array(rows, dtype=float).reshape(-1, 5)

@@ -19,6 +19,7 @@ from imu_app.history._stats import (
     LSI_FLAG_PERCENT,
     Noise,
     Verdict,
+    day_to_day_sd,
     judge_change,
     limb_symmetry_index,
     pooled_typical_error,
@@ -201,7 +202,8 @@ def noise_of(store: HistoryStore, athlete: str, exercise: str, metric: Metric, l
         [np.average(rows.mean[rows.athlete_id == a], weights=rows.n[rows.athlete_id == a]) for a in athletes]
     )
     swc, basis, swc_n = smallest_worthwhile_change(athlete_means, rows.mean[own])
-    return Noise(te, te_sessions, te_df, swc, basis, swc_n)
+    day = day_to_day_sd(rows.mean[own], rows.n[own], te)
+    return Noise(te, te_sessions, te_df, swc, basis, swc_n, day)
 
 
 def _words(
@@ -316,7 +318,9 @@ def _week_rows(
         else:
             assert stats.mean is not None and prev.mean is not None
             change = stats.mean - prev.mean
-            verdict, limit = judge_change(change, stats.n, prev.n, noise)
+            verdict, limit = judge_change(
+                change, stats.n, prev.n, noise, k1=stats.n_sessions, k2=prev.n_sessions
+            )
             direction, words = _words(m, change, prev.week, limit, noise, verdict=verdict)
             rows.append(WeekChange(stats, prev.week, change, limit, verdict, direction, words))
         prev = stats
