@@ -723,8 +723,13 @@ class HistoryStore:
         leg: str | None,
         start: datetime | None,
         end: datetime | None,
+        *,
+        min_week: int | None = None,
     ) -> tuple[str, list[Any]]:
         where, params = ["1"], []
+        if min_week is not None:
+            where.append("s.week_key >= ?")
+            params.append(min_week)
         if athlete is not None:
             where.append("s.athlete_id = ?")
             params.append(self.athlete_id(athlete))
@@ -741,6 +746,46 @@ class HistoryStore:
             where.append("s.started_utc_s <= ?")
             params.append(end.timestamp())
         return " AND ".join(where), params
+
+    @_db_errors
+    def week_keys(
+        self,
+        athlete: str,
+        *,
+        exercise: str | None = None,
+        leg: str | None = None,
+        end: datetime | None = None,
+    ) -> tuple[int, ...]:
+        """The ISO weeks (year x 100 + week) in which the athlete has sessions, in order."""
+        where, params = self._session_filter(athlete, exercise, leg, None, end)
+        rows = self._con.execute(
+            f"SELECT DISTINCT s.week_key FROM sessions s WHERE {where} ORDER BY s.week_key", params
+        ).fetchall()
+        return tuple(int(r[0]) for r in rows)
+
+    @_db_errors
+    def leg_means(
+        self,
+        athlete: str,
+        metric: str | Metric,
+        *,
+        exercise: str,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        by_week: bool = False,
+    ) -> tuple[tuple[int | None, str, int, float], ...]:
+        """(week key or ``None``, leg, trials, mean) per leg of the accepted sessions' summaries
+        (corrections applied), over the period or per week."""
+        m = get_metric(metric) if isinstance(metric, str) else metric
+        where, params = self._session_filter(athlete, exercise, None, start, end)
+        week = "s.week_key" if by_week else "NULL"
+        rows = self._con.execute(
+            f"""SELECT {week}, s.leg, sum(ms.n), sum(ms.n * ms.mean) / sum(ms.n)
+                FROM sessions s JOIN metric_summaries ms ON ms.metric = ? AND ms.analysis_id = s.analysis_id
+                WHERE {where} AND s.leg IN ('left', 'right') GROUP BY 1, 2 ORDER BY 1, 2""",
+            [m.name, *params],
+        ).fetchall()
+        return tuple((None if r[0] is None else int(r[0]), r[1], int(r[2]), float(r[3])) for r in rows)
 
     @_db_errors
     def exercises(self, athlete: str) -> tuple[tuple[str, str | None], ...]:
@@ -1018,10 +1063,12 @@ class HistoryStore:
         leg: str | None = None,
         start: datetime | None = None,
         end: datetime | None = None,
+        min_week: int | None = None,
     ) -> MetricValues:
-        """Every trial of ``metric`` in the athlete's accepted analyses, corrections applied."""
+        """Every trial of ``metric`` in the athlete's accepted analyses, corrections applied (sessions
+        from ISO week ``min_week`` on, when given)."""
         m = get_metric(metric) if isinstance(metric, str) else metric
-        where, params = self._session_filter(athlete, exercise, leg, start, end)
+        where, params = self._session_filter(athlete, exercise, leg, start, end, min_week=min_week)
         table, tcol = _EVENT_TABLE[m.event_kind], _EVENT_TIME[m.event_kind]
         rows = self._con.execute(
             f"""SELECT s.id, s.week_key, CASE s.leg WHEN 'left' THEN 0 WHEN 'right' THEN 1 ELSE -1 END,

@@ -271,19 +271,32 @@ def compare_weeks(
     """
     m = get_metric(metric) if isinstance(metric, str) else metric
     _leg_code(leg)
-    values = store.metric_values(athlete, m, exercise=exercise, leg=leg, start=start, end=end)
     noise = noise_of(store, athlete, exercise, m, leg)
-    if len(values) == 0:
+    have = store.week_keys(athlete, exercise=exercise, leg=leg, end=end)
+    if not have:
         return WeekComparison(athlete, exercise, leg, m, noise, (), (), None)
-    last = week_key(end) if end is not None else int(values.week_key.max())
+    last = week_key(end) if end is not None else have[-1]
     if start is not None:
         first = week_key(start)
     else:
-        first = int(values.week_key.min())
+        first = have[0]
         span = _weeks_between(first, last)
         if len(span) > weeks:
             first = span[-weeks]
     keys = _weeks_between(first, last)
+    # Trials from the first week shown, and from the last week with sessions before it (its change).
+    earlier = [k for k in have if k < first]
+    values = store.metric_values(
+        athlete, m, exercise=exercise, leg=leg, end=end, min_week=earlier[-1] if earlier else first
+    )
+    if start is not None:
+        keep = (values.week_key < first) | (values.started_utc_s >= start.timestamp())
+        values = MetricValues(
+            m, values.session_id[keep], values.week_key[keep], values.leg[keep],
+            values.started_utc_s[keep], values.value[keep],
+        )  # fmt: skip
+    if len(values) == 0:
+        return WeekComparison(athlete, exercise, leg, m, noise, (), (), None)
     rows, samples = _week_rows(values, keys, m, noise)
     means = [(i, r.stats.mean) for i, r in enumerate(rows) if r.stats.mean is not None]
     trend = None
@@ -362,15 +375,15 @@ def symmetry(
         if not {"left", "right"} <= legs:
             continue
         for m in metrics_for_exercise(exercise):
-            values = store.metric_values(athlete, m, exercise=exercise, start=start, end=end)
-            groups = sorted(set(values.week_key.tolist())) if by_week else [None]
-            for k in groups:
-                sel = np.ones(len(values), bool) if k is None else values.week_key == k
-                left = values.value[sel & (values.leg == 0)]
-                right = values.value[sel & (values.leg == 1)]
-                if left.size == 0 or right.size == 0:
+            per_leg: dict[int | None, dict[str, tuple[int, float]]] = {}
+            for k, leg, n, mean in store.leg_means(
+                athlete, m, exercise=exercise, start=start, end=end, by_week=by_week
+            ):
+                per_leg.setdefault(k, {})[leg] = (n, mean)
+            for k, both in per_leg.items():
+                if set(both) != {"left", "right"}:
                     continue
-                lm, rm = float(left.mean()), float(right.mean())
+                (n_left, lm), (n_right, rm) = both["left"], both["right"]
                 lsi = limb_symmetry_index(lm, rm)
                 weaker = None
                 if m.better is not None and lm != rm:
@@ -382,8 +395,8 @@ def symmetry(
                         week=None if k is None else week_label(k),
                         left_mean=lm,
                         right_mean=rm,
-                        n_left=int(left.size),
-                        n_right=int(right.size),
+                        n_left=n_left,
+                        n_right=n_right,
                         lsi_percent=lsi,
                         weaker_leg=weaker,
                         flagged=m.better is not None and lsi is not None and lsi < flag_below_percent,
