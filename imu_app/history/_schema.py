@@ -52,8 +52,10 @@ CREATE TABLE sessions (
     imported_utc    TEXT NOT NULL,
     analysis_id     INTEGER             -- the accepted analysis whose numbers the views show
 );
-CREATE INDEX sessions_by_athlete ON sessions(athlete_id, exercise, leg, started_utc_s);
-CREATE INDEX sessions_by_exercise ON sessions(exercise, leg, athlete_id);
+-- Covering indexes: the week comparison finds an athlete's sessions of one exercise and leg by week, and
+-- the squad's spread every athlete's sessions of one exercise and leg, without reading the table rows.
+CREATE INDEX sessions_by_athlete ON sessions(athlete_id, exercise, leg, week_key, started_utc_s, analysis_id);
+CREATE INDEX sessions_by_exercise ON sessions(exercise, leg, athlete_id, started_utc_s, analysis_id);
 
 -- Every analysis of a session that was kept: the accepted one, a newer one waiting for the coach, and
 -- older ones that were replaced (status superseded), with the algorithm's name, version and parameters.
