@@ -17,6 +17,7 @@ from pathlib import Path
 import imu_app
 from imu_app.analysis import AnalysisOptions, analyse
 from imu_app.cli._format import FORMATTERS
+from imu_app.cli._history import add_history_commands
 from imu_app.cli._live import parse_speed, run_live
 from imu_app.core import ImuAppError, ImuData
 from imu_app.recordings import load, write_native
@@ -174,6 +175,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
     s.set_defaults(run=_cmd_simulate)
+
+    add_history_commands(sub, EXERCISES)
     return p
 
 
