@@ -23,7 +23,8 @@ HEADLESS_HINT = (
 
 STYLE = """
 QWidget { font-size: 11pt; }
-QMainWindow, QWidget#athleteView { background: #1e2126; color: #e8eaed; }
+QWidget#athleteView { background: #1e2126; }
+QHeaderView::section { background: #2f343c; color: #e8eaed; padding: 3px; border: 1px solid #3a4048; }
 QListWidget#nav { background: #16181c; color: #cfd3d8; border: none; font-size: 13pt; padding-top: 8px; }
 QListWidget#nav::item { padding: 10px 14px; }
 QListWidget#nav::item:selected { background: #2d5d7b; color: white; }
@@ -41,6 +42,32 @@ QPushButton#primary { background: #2d7bb0; color: white; border-radius: 4px; pad
 QPushButton#primary:disabled { background: #3a4450; color: #8a949e; }
 QGroupBox { font-weight: bold; }
 """
+
+
+def dark_palette():
+    """Light text on dark grey everywhere (the plots are dark; a white table beside them glares)."""
+    from PySide6.QtGui import QColor, QPalette
+
+    pal = QPalette()
+    roles = {
+        QPalette.ColorRole.Window: "#1e2126",
+        QPalette.ColorRole.WindowText: "#e8eaed",
+        QPalette.ColorRole.Base: "#262a31",
+        QPalette.ColorRole.AlternateBase: "#2c3038",
+        QPalette.ColorRole.Text: "#e8eaed",
+        QPalette.ColorRole.Button: "#2f343c",
+        QPalette.ColorRole.ButtonText: "#e8eaed",
+        QPalette.ColorRole.Highlight: "#2d7bb0",
+        QPalette.ColorRole.HighlightedText: "#ffffff",
+        QPalette.ColorRole.ToolTipBase: "#2f343c",
+        QPalette.ColorRole.ToolTipText: "#e8eaed",
+        QPalette.ColorRole.PlaceholderText: "#8a949e",
+    }
+    for role, colour in roles.items():
+        pal.setColor(role, QColor(colour))
+    for role in (QPalette.ColorRole.ButtonText, QPalette.ColorRole.Text, QPalette.ColorRole.WindowText):
+        pal.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b737c"))
+    return pal
 
 
 def display_problem() -> str | None:
@@ -110,6 +137,7 @@ def run(
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("imu-app")
     app.setStyle("Fusion")
+    app.setPalette(dark_palette())
     app.setStyleSheet(STYLE)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
@@ -129,6 +157,8 @@ def run(
 
     async def main() -> None:
         nonlocal status
+        if not files and not demo:
+            await window.connect_screen.scan(3.0)  # says at once when there is no adapter
         if files:
             ok = await window.replay.open_files(list(files))
             if ok:
@@ -156,7 +186,6 @@ def run(
                 status = 1
             else:
                 print(f"wrote {snapshot}", file=sys.stderr)
-            Path(snapshot).with_suffix(".ini").unlink(missing_ok=True)
             window.close()
         await closed.wait()
         if window.stream is not None:
@@ -168,4 +197,6 @@ def run(
     # order in which PySide6 and pyqtgraph free their objects can crash it.
     window.deleteLater()
     app.processEvents()
+    if snapshot is not None:
+        Path(snapshot).with_suffix(".ini").unlink(missing_ok=True)
     return status
