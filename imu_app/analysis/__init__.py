@@ -1,6 +1,7 @@
 """Pure analysis algorithms: arrays and parameters in, typed results out. No files, no network, no Qt."""
 
 from imu_app.analysis._calf_raises import CalfRaiseParams, CalfRaiseResult, detect_calf_raises
+from imu_app.analysis._export import report_csv, report_json
 from imu_app.analysis._landing import LandingParams, LandingResult, detect_landings
 from imu_app.analysis._orientation import (
     Orientation,
@@ -48,5 +49,7 @@ __all__ = [
     "estimate_gravity",
     "estimate_orientation",
     "horizontal_acc_g",
+    "report_csv",
+    "report_json",
     "vertical_acc_g",
 ]

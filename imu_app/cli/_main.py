@@ -110,6 +110,28 @@ def _parser() -> argparse.ArgumentParser:
     _analysis_options(r)
     r.set_defaults(run=_cmd_replay)
 
+    g = sub.add_parser(
+        "gui",
+        help="open the desktop app (also what 'imu-app' alone does)",
+        description=(
+            "Open the desktop app: connect a sensor, watch the live view, run guided sets, replay and "
+            "analyse recordings. --demo streams a bundled recording as a sensor would, so it works "
+            "without hardware."
+        ),
+    )
+    g.add_argument("files", nargs="*", type=Path, metavar="FILE", help="a recording to open on Replay")
+    g.add_argument("--demo", action="store_true", help="stream the bundled pogo-hop recording in a loop")
+    g.add_argument("--snapshot", type=Path, metavar="OUT.png", help="render the window to a PNG and exit")
+    g.add_argument(
+        "--after", type=float, default=3.0, metavar="S", help="seconds of streaming before the snapshot"
+    )
+    g.add_argument(
+        "--screen",
+        choices=["connect", "live", "training", "replay", "results", "settings"],
+        help="screen to show (default: live with --demo, replay with a FILE, else connect)",
+    )
+    g.set_defaults(run=_cmd_gui)
+
     i = sub.add_parser(
         "import",
         help="convert other tools' exports into the native recording format",
@@ -225,8 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     if args.command is None:
-        parser.print_help()
-        return EXIT_OK
+        return _cmd_gui(parser.parse_args(["gui"]))
     try:
         return int(args.run(args) or EXIT_OK)
     except ImuAppError as exc:
@@ -284,6 +305,16 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         calf_tempo_s=args.tempo,
     )
     return EXIT_ERROR if summary.source_error else EXIT_OK
+
+
+def _cmd_gui(args: argparse.Namespace) -> int:
+    from imu_app.gui import run  # Qt loads only for the desktop app
+
+    if args.snapshot is not None and args.snapshot.suffix.lower() != ".png":
+        raise ImuAppError(f"--snapshot {args.snapshot}: the snapshot is a PNG; name it OUT.png")
+    return run(
+        demo=args.demo, files=args.files, snapshot=args.snapshot, after_s=args.after, screen=args.screen
+    )
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
