@@ -16,6 +16,7 @@ from pathlib import Path
 
 import imu_app
 from imu_app.analysis import AnalysisOptions, analyse
+from imu_app.cli._devices import add_device_commands
 from imu_app.cli._format import FORMATTERS
 from imu_app.core import ImuAppError, ImuData
 from imu_app.recordings import load, write_native
@@ -137,6 +138,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
     s.set_defaults(run=_cmd_simulate)
+    add_device_commands(sub)
     return p
 
 

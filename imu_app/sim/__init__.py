@@ -15,6 +15,7 @@ from imu_app.sim._peripheral import (
     EmulatedSensor,
     SensorFaults,
     advertised_name,
+    run_emulator,
     samples_from_recording,
     samples_from_simulator,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "advertised_name",
     "exercise_options",
     "read_truth",
+    "run_emulator",
     "samples_from_recording",
     "samples_from_simulator",
     "simulate",

@@ -43,6 +43,7 @@ __all__ = [
     "EmulatedSensor",
     "SensorFaults",
     "advertised_name",
+    "run_emulator",
     "samples_from_recording",
     "samples_from_simulator",
 ]
@@ -410,3 +411,50 @@ class EmulatedSensor:
         self.battery_pct = int(pct)
         with contextlib.suppress(Exception):
             await self.device.notify_subscribers(self._battery.battery_level_characteristic)
+
+
+async def run_emulator(
+    transport: str,
+    samples_at: Callable[[float], ImuData],
+    *,
+    address: str = "C0:98:E5:49:A0:01",
+    stop: asyncio.Event | None = None,
+    on_ready: Callable[[EmulatedSensor], None] | None = None,
+    **sensor_kw: object,
+) -> None:
+    """Serve an emulated sensor on a controller bumble opens, until ``stop`` is set or the transport closes.
+
+    Parameters
+    ----------
+    transport
+        A bumble transport name: ``usb:0`` (a USB dongle bumble may claim), ``hci-socket:0`` (a Linux HCI
+        device taken down from BlueZ), ``serial:/dev/ttyACM0``, ``tcp-client:HOST:PORT``, ...
+    samples_at
+        See :class:`EmulatedSensor`.
+    address
+        Static random address the sensor advertises with.
+    """
+    from bumble import hci
+    from bumble.transport import open_transport
+
+    try:
+        hci_transport = await open_transport(transport)
+    except Exception as exc:
+        raise SimulationError(
+            f"cannot open the Bluetooth controller {transport!r} ({exc}); plug in a Bluetooth dongle that "
+            "bumble can drive (e.g. --transport usb:0) and make sure nothing else uses it"
+        ) from None
+    async with hci_transport:
+        device = Device.with_hci("AnkleIMU", hci.Address(address), hci_transport.source, hci_transport.sink)
+        sensor = EmulatedSensor(device, samples_at, **sensor_kw)  # type: ignore[arg-type]
+        await sensor.start()
+        if on_ready is not None:
+            on_ready(sensor)
+        waiters = [asyncio.ensure_future(hci_transport.source.wait_for_termination())]
+        if stop is not None:
+            waiters.append(asyncio.ensure_future(stop.wait()))
+        try:
+            await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for w in waiters:
+                w.cancel()
