@@ -206,7 +206,7 @@ def _stop_event(duration_s: float | None) -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
             loop.add_signal_handler(sig, stop.set)
     if duration_s is not None:
         loop.call_later(duration_s, stop.set)
@@ -246,8 +246,14 @@ def _cmd_record(args: argparse.Namespace) -> int:
         from imu_app.cli._format import FORMATTERS
 
         data = load(result.path)
-        report = analyse(data, AnalysisOptions(exercise=args.exercise, leg=args.leg), path=str(result.path))
-        sys.stdout.write(FORMATTERS["table"](report))
+        try:
+            report = analyse(
+                data, AnalysisOptions(exercise=args.exercise, leg=args.leg), path=str(result.path)
+            )
+        except ImuAppError as exc:  # the recording is safe; only its analysis failed
+            print(f"imu-app: the recording could not be analysed: {exc}", file=sys.stderr)
+        else:
+            sys.stdout.write(FORMATTERS["table"](report))
     return 0
 
 

@@ -158,6 +158,7 @@ class BleakCentral(Central):
         try:
             await client.connect()
         except (BleakError, OSError, TimeoutError) as exc:
+            self._seen.pop(address, None)  # BlueZ may have forgotten it: find it by address next time
             with contextlib.suppress(Exception):
                 await client.disconnect()
             if isinstance(exc, TimeoutError):

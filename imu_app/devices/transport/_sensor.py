@@ -24,6 +24,7 @@ from imu_app.devices.protocols.native import (
 from imu_app.devices.transport._central import Central, Link
 from imu_app.devices.transport._sequencer import PacketSequencer
 from imu_app.devices.transport._types import (
+    AdapterError,
     DeviceChunk,
     DeviceError,
     DeviceInfo,
@@ -53,6 +54,10 @@ _STATUS_ADVICE = {
     Status.BATTERY_LOW: "its battery is too low to stream; charge it",
     Status.INVALID_PARAMETER: "it does not support the rate or ranges asked for",
 }
+
+
+class _ConnectFailed(DeviceError):
+    """The link could not be made (as opposed to a sensor that answered and refused)."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,8 @@ class NativeSensor:
         Signal strength from the scan, reported in :attr:`health`.
     on_health
         Called with a new :class:`LinkHealth` whenever the state changes.
+    initial_attempts
+        Connection attempts by :meth:`start` before it gives up (with the reconnection backoff between).
 
     Notes
     -----
@@ -114,6 +121,7 @@ class NativeSensor:
         stall_reconnect_s: float = 5.0,
         rssi_dbm: int | None = None,
         on_health: Callable[[LinkHealth], None] | None = None,
+        initial_attempts: int = 3,
     ) -> None:
         self.central = central
         self.address = address
@@ -121,6 +129,7 @@ class NativeSensor:
         self.reconnect_policy = reconnect or ReconnectPolicy()
         self.stall_timeout_s = float(stall_timeout_s)
         self.stall_reconnect_s = float(stall_reconnect_s)
+        self.initial_attempts = max(1, int(initial_attempts))
         self.info = DeviceInfo(address=address, config=self.config)
         self._on_health = on_health
         self._health = LinkHealth(rssi_dbm=rssi_dbm)
@@ -206,7 +215,12 @@ class NativeSensor:
     async def _open(self) -> Link:
         """Connect, subscribe, configure and START: one connection attempt."""
         timeout_s = self.reconnect_policy.connect_timeout_s
-        link = await self.central.connect(self.address, self._on_disconnect, timeout_s)
+        try:
+            link = await self.central.connect(self.address, self._on_disconnect, timeout_s)
+        except DeviceError as exc:
+            if isinstance(exc, AdapterError):
+                raise
+            raise _ConnectFailed(str(exc)) from None
         try:
             for uuid in (DATA_UUID, CONTROL_UUID):
                 if not link.has_characteristic(uuid):
@@ -248,11 +262,22 @@ class NativeSensor:
             raise DeviceError(f"{self.address}: already started")
         self._stopping = False
         self._set(state=LinkState.CONNECTING, message="")
-        try:
-            self._link = await self._open()
-        except BaseException as exc:
-            self._set(state=LinkState.FAILED, message=str(exc))
-            raise
+        attempts = self.initial_attempts
+        for attempt in range(attempts):
+            try:
+                self._link = await self._open()
+                break
+            except _ConnectFailed as exc:
+                # A stack still tearing down the previous link answers "busy" for a moment.
+                if attempt + 1 < attempts:
+                    log.info("%s: connection attempt %d failed: %s", self.address, attempt + 1, exc)
+                    await asyncio.sleep(self.reconnect_policy.delay_s(attempt))
+                    continue
+                self._set(state=LinkState.FAILED, message=str(exc))
+                raise DeviceError(str(exc)) from None
+            except BaseException as exc:
+                self._set(state=LinkState.FAILED, message=str(exc))
+                raise
         self._set(state=LinkState.STREAMING, message="", mtu=self._link.mtu)
         self._supervisor = asyncio.create_task(self._supervise(), name=f"imu-app {self.address}")
         return self.info
