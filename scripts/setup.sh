@@ -43,6 +43,14 @@ if [ "$(uname -s)" = Linux ] && command -v dpkg >/dev/null 2>&1; then
     libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libpulse0
 fi
 
+# The real-stack Bluetooth test tier (tests/test_ble_stack.py, scripts/ble_stack_vm.sh) boots a stock Debian
+# kernel in QEMU with BlueZ; without these packages (not root, not Debian) that tier skips, saying so.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  apt_install qemu-system-x86 bluez dbus busybox-static kmod
+else
+  echo "setup: not root: the real-stack Bluetooth tests will skip (they need qemu-system-x86 bluez dbus busybox-static kmod)"
+fi
+
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi

@@ -9,8 +9,23 @@ from pathlib import Path
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from .paths import SHARED_DATA
+
+# Property tests run derandomised (the same examples on every run and machine, so a failure reproduces) and
+# without a per-example deadline (the machine is shared; no test may depend on timing). The default profile
+# keeps the fuzzing modest; HYPOTHESIS_PROFILE=deep runs thirty times as many examples.
+settings.register_profile(
+    "imu-app",
+    max_examples=1000,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("deep", settings.get_profile("imu-app"), max_examples=30_000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "imu-app"))
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import imu_app
 from imu_app.analysis import AnalysisOptions, analyse
+from imu_app.cli._devices import add_device_commands
 from imu_app.cli._format import FORMATTERS
 from imu_app.cli._history import add_history_commands
 from imu_app.cli._live import parse_speed, run_live
@@ -199,6 +200,7 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(run=_cmd_simulate)
 
     add_history_commands(sub, EXERCISES)
+    add_device_commands(sub)
     return p
 
 

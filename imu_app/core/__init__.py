@@ -3,7 +3,13 @@ on numpy only."""
 
 from imu_app.core import columns
 from imu_app.core.data import GAP_FACTOR, Gap, ImuData, RecordingMeta, find_gaps
-from imu_app.core.errors import AnalysisError, ImuAppError, RecordingFormatError, SimulationError
+from imu_app.core.errors import (
+    AnalysisError,
+    ImuAppError,
+    ProtocolError,
+    RecordingFormatError,
+    SimulationError,
+)
 from imu_app.core.stabilisation import balance_end_s, time_to_stabilisation
 from imu_app.core.units import ACC_UNITS, GYR_UNITS, STANDARD_GRAVITY_M_S2, TIME_UNITS, normalise_unit
 
@@ -17,6 +23,7 @@ __all__ = [
     "Gap",
     "ImuAppError",
     "ImuData",
+    "ProtocolError",
     "RecordingFormatError",
     "RecordingMeta",
     "SimulationError",

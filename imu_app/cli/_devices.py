@@ -1,0 +1,290 @@
+"""``imu-app scan``, ``record`` and ``emulate``: sensors over Bluetooth LE, and an emulated one."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import datetime as dt
+import logging
+import re
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from imu_app.analysis import AnalysisOptions, analyse
+from imu_app.core import ImuAppError, RecordingMeta
+from imu_app.devices.protocols.native import SampleRate
+from imu_app.devices.transport import (
+    BleakCentral,
+    Central,
+    DeviceError,
+    LinkHealth,
+    NativeSensor,
+    StreamConfig,
+    scan,
+)
+from imu_app.recordings import NativeWriter, load
+from imu_app.sim import EXERCISES, run_emulator, samples_from_recording, samples_from_simulator
+
+__all__ = ["RecordResult", "add_device_commands", "record_session"]
+
+log = logging.getLogger(__name__)
+
+#: A MAC address (Linux, Windows) or a CoreBluetooth UUID (macOS): connect without scanning by name.
+_ADDRESS_RE = re.compile(r"^([0-9A-Fa-f]{2}:){5}[0-9A-Fa-f]{2}(/P)?$|^[0-9A-Fa-f-]{36}$")
+_RATES = [int(r.hz) for r in SampleRate]
+
+
+def add_device_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``scan``, ``record`` and ``emulate`` on the ``imu-app`` sub-command parser."""
+    s = sub.add_parser(
+        "scan",
+        help="list supported sensors in range",
+        description="Scan for Bluetooth LE sensors imu-app knows (by service and name), strongest first.",
+    )
+    s.add_argument("--timeout", type=float, default=5.0, metavar="S", help="scan for S seconds (default 5)")
+    s.add_argument("--adapter", help="Bluetooth adapter to use, e.g. hci1 (Linux; default: the system's)")
+    s.set_defaults(run=_cmd_scan)
+
+    r = sub.add_parser(
+        "record",
+        help="stream a sensor to a native recording",
+        description=(
+            "Connect to a sensor speaking the Ankle IMU profile, stream it to a native CSV as it arrives "
+            "(the file survives a crash), reconnect when the link drops, and print link health; at the end, "
+            "print the analysis of the recording. Stop with Ctrl-C."
+        ),
+    )
+    r.add_argument("--device", "-d", required=True, metavar="NAME|ADDRESS", help="sensor name or address")
+    r.add_argument("--output", "-o", type=Path, required=True, help="native CSV to write")
+    r.add_argument("--exercise", "-e", choices=EXERCISES, metavar="EXERCISE", help="exercise to note")
+    r.add_argument("--leg", choices=["left", "right"], help="instrumented leg to note")
+    r.add_argument("--athlete", help="athlete to note in the metadata")
+    r.add_argument("--rate", type=int, choices=_RATES, default=833, metavar="HZ", help="sample rate (833)")
+    r.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (default: Ctrl-C)")
+    r.add_argument(
+        "--scan-timeout", type=float, default=5.0, metavar="S", help="find a named sensor within S s"
+    )
+    r.add_argument("--adapter", help="Bluetooth adapter to use, e.g. hci1 (Linux)")
+    r.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
+    r.set_defaults(run=_cmd_record)
+
+    e = sub.add_parser(
+        "emulate",
+        help="run an emulated sensor on a Bluetooth controller (e.g. a USB dongle)",
+        description=(
+            "Turn a Bluetooth controller that bumble can drive into an ankle sensor speaking the Ankle IMU "
+            "profile, streaming a recording or the simulator, so the app can be tried without a sensor. "
+            "The controller must not be in use by the system (on Linux: 'sudo hciconfig hci1 down' for "
+            "--transport hci-socket:1, or a USB dongle with --transport usb:0)."
+        ),
+    )
+    src = e.add_mutually_exclusive_group()
+    src.add_argument("--recording", type=Path, metavar="FILE", help="stream this recording (looped)")
+    src.add_argument(
+        "--exercise",
+        "-e",
+        choices=EXERCISES,
+        metavar="EXERCISE",
+        help="stream the simulator (default pogo_hops)",
+    )
+    e.add_argument("--seed", type=int, default=0, help="simulator seed")
+    e.add_argument("--transport", default="usb:0", help="bumble transport of the controller (default usb:0)")
+    e.add_argument("--address", default="C0:98:E5:49:A0:01", help="static random address to advertise")
+    e.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (default: Ctrl-C)")
+    e.set_defaults(run=_cmd_emulate)
+
+
+# ----------------------------------------------------------------------------------------------------- scan
+def _cmd_scan(args: argparse.Namespace) -> int:
+    found = asyncio.run(scan(BleakCentral(args.adapter), args.timeout))
+    if not found:
+        print(
+            f"no supported sensor found in {args.timeout:g} s; is it switched on and near?", file=sys.stderr
+        )
+        return 0
+    print(f"{'address':<20} {'name':<24} {'RSSI':>8}  family")
+    for d in found:
+        rssi = f"{d.rssi_dbm} dBm" if d.rssi_dbm is not None else "-"
+        note = "" if d.family.recordable else "  (not recordable yet)"
+        print(f"{d.address:<20} {d.name or '(no name)':<24} {rssi:>8}  {d.family.value}{note}")
+    return 0
+
+
+# --------------------------------------------------------------------------------------------------- record
+@dataclass(frozen=True)
+class RecordResult:
+    """What a recording session ended with."""
+
+    path: Path
+    n_samples: int
+    duration_s: float
+    health: LinkHealth
+
+
+async def resolve_device(central: Central, device: str, timeout_s: float) -> tuple[str, str, int | None]:
+    """The address, name and RSSI of ``device`` (an address, or a name or the unique start of one)."""
+    found = await scan(central, timeout_s)
+    if _ADDRESS_RE.match(device):
+        for d in found:
+            if d.address.upper() == device.upper():
+                return d.address, d.name, d.rssi_dbm
+        return device, "", None
+    exact = [d for d in found if d.name == device]
+    matches = exact or [d for d in found if d.name.lower().startswith(device.lower())]
+    if len(matches) == 1:
+        return matches[0].address, matches[0].name, matches[0].rssi_dbm
+    if not matches:
+        seen = ", ".join(d.name or d.address for d in found) or "none"
+        raise DeviceError(f"no sensor named {device!r} found in {timeout_s:g} s (sensors seen: {seen})")
+    raise DeviceError(f"{device!r} matches several sensors ({', '.join(d.name for d in matches)}): give more")
+
+
+async def record_session(
+    central: Central,
+    device: str,
+    path: Path,
+    *,
+    config: StreamConfig,
+    meta: RecordingMeta,
+    stop: asyncio.Event,
+    scan_timeout_s: float = 5.0,
+    on_health: Callable[[LinkHealth], None] | None = None,
+    status_every_s: float = 2.0,
+    sensor_kw: dict | None = None,
+) -> RecordResult:
+    """Stream ``device`` into the native recording ``path`` until ``stop`` is set."""
+    address, name, rssi = await resolve_device(central, device, scan_timeout_s)
+    source = NativeSensor(central, address, config, rssi_dbm=rssi, on_health=on_health, **(sensor_kw or {}))
+    info = await source.start()
+    meta = meta.replace(
+        device=" ".join(x for x in (info.model or "Ankle IMU sensor", name or address) if x),
+        firmware=info.firmware or None,
+        sample_rate_hz=config.rate.hz,
+        acc_range_g=config.acc_range.g,
+        gyr_range_dps=None if config.gyro_range.name == "OFF" else config.gyro_range.dps,
+        start_time=dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
+    )
+    has_gyro = config.gyro_range.name != "OFF"
+    n = 0
+    first_t = last_t = None
+    with NativeWriter(path, meta, has_gyro=has_gyro, has_seq=True) as writer:
+
+        async def consume() -> None:
+            nonlocal n, first_t, last_t
+            async for chunk in source.chunks():
+                writer.append(chunk.t_s, chunk.acc_g, chunk.gyr_dps, chunk.seq)
+                n += len(chunk)
+                first_t = chunk.t_s[0] if first_t is None else first_t
+                last_t = chunk.t_s[-1]
+
+        task = asyncio.create_task(consume())
+        try:
+            while not stop.is_set():
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(status_every_s):
+                        await stop.wait()
+                if on_health is not None and not stop.is_set():
+                    on_health(source.health)
+        finally:
+            await source.stop()
+            await task
+    duration = 0.0 if first_t is None else float(last_t - first_t)
+    return RecordResult(path, n, duration, source.health)
+
+
+def _print_health(health: LinkHealth) -> None:
+    print(f"  link: {health.summary()}", file=sys.stderr, flush=True)
+
+
+def _stop_event(duration_s: float | None) -> asyncio.Event:
+    """An event set by Ctrl-C (SIGINT/SIGTERM) or after ``duration_s``."""
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            loop.add_signal_handler(sig, stop.set)
+    if duration_s is not None:
+        loop.call_later(duration_s, stop.set)
+    return stop
+
+
+def _cmd_record(args: argparse.Namespace) -> int:
+    if args.output.exists() and not args.force:
+        raise ImuAppError(f"{args.output} exists; pass --force to overwrite it")
+    config = StreamConfig(rate=SampleRate.from_hz(args.rate))
+    meta = RecordingMeta(leg=args.leg, exercise=args.exercise, athlete=args.athlete, placement="ankle")
+
+    async def run() -> RecordResult:
+        stop = _stop_event(args.duration)
+        print(f"connecting to {args.device} ...", file=sys.stderr, flush=True)
+        return await record_session(
+            BleakCentral(args.adapter),
+            args.device,
+            args.output,
+            config=config,
+            meta=meta,
+            stop=stop,
+            scan_timeout_s=args.scan_timeout,
+            on_health=_print_health,
+        )
+
+    started = time.monotonic()
+    result = asyncio.run(run())
+    h = result.health
+    print(
+        f"wrote {result.path}: {result.n_samples} samples, {result.duration_s:.1f} s at {args.rate} Hz in "
+        f"{time.monotonic() - started:.0f} s; lost {h.lost_packets} packets ({h.lost_samples} samples), "
+        f"{h.bad_packets} bad packets, {h.reconnects} reconnects",
+        file=sys.stderr,
+    )
+    if result.n_samples >= 2:
+        from imu_app.cli._format import FORMATTERS
+
+        data = load(result.path)
+        try:
+            report = analyse(
+                data, AnalysisOptions(exercise=args.exercise, leg=args.leg), path=str(result.path)
+            )
+        except ImuAppError as exc:  # the recording is safe; only its analysis failed
+            print(f"imu-app: the recording could not be analysed: {exc}", file=sys.stderr)
+        else:
+            sys.stdout.write(FORMATTERS["table"](report))
+    return 0
+
+
+# -------------------------------------------------------------------------------------------------- emulate
+def _cmd_emulate(args: argparse.Namespace) -> int:
+    if args.recording is not None:
+        data = load(args.recording)
+        samples_at = samples_from_recording(data)
+        rate = SampleRate.from_hz(data.sample_rate_hz)
+        what = f"{args.recording} at {data.sample_rate_hz:g} Hz"
+    else:
+        exercise = args.exercise or "pogo_hops"
+        samples_at = samples_from_simulator(exercise, seed=args.seed)
+        rate = SampleRate.HZ_833
+        what = f"the simulator's {exercise} (seed {args.seed}) at the rate the app asks for"
+
+    def ready(sensor) -> None:
+        print(
+            f"{sensor.name} ({sensor.address}) advertising on {args.transport}, streaming {what}", flush=True
+        )
+        print("stop with Ctrl-C", file=sys.stderr, flush=True)
+
+    async def run() -> None:
+        await run_emulator(
+            args.transport,
+            samples_at,
+            address=args.address,
+            stop=_stop_event(args.duration),
+            on_ready=ready,
+            rate=rate,
+        )
+
+    asyncio.run(run())
+    return 0

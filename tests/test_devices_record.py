@@ -1,0 +1,86 @@
+"""``imu-app record``'s session on the virtual link: the native CSV holds every sample the sensor sent."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from imu_app.cli import main
+from imu_app.cli._devices import record_session
+from imu_app.core import RecordingMeta
+from imu_app.devices.transport import DeviceError, ReconnectPolicy, StreamConfig
+from imu_app.recordings import load
+
+from ._ble_virtual import bench, expected_samples
+
+
+def test_record_session_writes_what_was_sent_across_a_drop(tmp_path):
+    path = tmp_path / "rec.csv"
+    healths = []
+
+    async def run():
+        async with bench() as b:
+            stop = asyncio.Event()
+
+            async def script():
+                await b.wait_packets_built(30)
+                await b.sensor.drop_link()
+                await b.wait_packets_built(60)
+                stop.set()
+
+            task = asyncio.create_task(script())
+            result = await record_session(
+                b.central,
+                "AnkleIMU-0001",
+                path,
+                config=StreamConfig(),
+                meta=RecordingMeta(exercise="pogo_hops", leg="left"),
+                stop=stop,
+                scan_timeout_s=0.5,
+                on_health=healths.append,
+                sensor_kw={"reconnect": ReconnectPolicy(first_delay_s=0.05)},
+            )
+            await task
+            return b, result
+
+    b, result = asyncio.run(run())
+    data = load(path)
+    acc, gyr, seq = expected_samples(b.sensor.sent)
+    assert result.n_samples == len(data) == len(acc)
+    np.testing.assert_allclose(data.acc_g, acc, atol=1e-6)  # the CSV keeps 6+ significant digits
+    np.testing.assert_allclose(data.gyr_dps, gyr, atol=1e-4)
+    np.testing.assert_array_equal(data.seq, seq)
+    assert data.meta.exercise == "pogo_hops" and data.meta.leg == "left"
+    assert data.meta.firmware == "1.0.0+p1"
+    assert data.meta.sample_rate_hz == 833.0
+    assert "AnkleIMU-0001" in data.meta.device
+    assert len(data.gaps) == 1  # the reconnection
+    assert result.health.reconnects == 1
+    assert any(h.state.value == "reconnecting" for h in healths)
+
+
+def test_record_session_names_the_sensors_it_saw_when_the_name_is_wrong(tmp_path):
+    async def run():
+        async with bench() as b:
+            with pytest.raises(DeviceError, match=r"no sensor named 'Shoe' .*AnkleIMU-0001"):
+                await record_session(
+                    b.central,
+                    "Shoe",
+                    tmp_path / "x.csv",
+                    config=StreamConfig(),
+                    meta=RecordingMeta(),
+                    stop=asyncio.Event(),
+                    scan_timeout_s=0.3,
+                )
+
+    asyncio.run(run())
+
+
+def test_cli_device_commands_exist(capsys):
+    for command in ("scan", "record", "emulate"):
+        with pytest.raises(SystemExit) as exc:
+            main([command, "--help"])
+        assert exc.value.code == 0
+    assert "--recording" in capsys.readouterr().out

@@ -1,0 +1,235 @@
+"""Tier 1: the app's transport against the emulated sensor on bumble's in-process virtual link.
+
+Every run. The central is bumble's (the app's :class:`~imu_app.devices.transport.NativeSensor` on a
+:class:`~imu_app.devices.transport.BumbleCentral`), the peripheral is :class:`imu_app.sim.EmulatedSensor`;
+every byte goes through two complete software controllers and hosts. Nothing is timed: tests wait for
+counts of packets, with generous timeouts that only turn a hang into a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import pytest
+
+from imu_app.devices.protocols.native import AccRange, GyroRange, SampleRate
+from imu_app.devices.transport import (
+    DeviceError,
+    GapReason,
+    LinkState,
+    NativeSensor,
+    ReconnectPolicy,
+    SensorFamily,
+    StreamConfig,
+    scan,
+)
+from imu_app.sim import samples_from_recording
+
+from ._ble_virtual import SENSOR_ADDRESS, bench, expected_samples, joined, ramp_samples, streaming
+
+FAST_RECONNECT = ReconnectPolicy(first_delay_s=0.05, max_delay_s=0.5)
+
+
+def test_scan_finds_the_sensor_by_service_and_name_with_rssi():
+    async def run():
+        async with bench() as b:
+            return await scan(b.central, timeout_s=0.5), b.sensor.name
+
+    found, name = asyncio.run(run())
+    assert len(found) == 1
+    assert found[0].address == SENSOR_ADDRESS
+    assert found[0].name == name == "AnkleIMU-0001"
+    assert found[0].family is SensorFamily.NATIVE
+    assert found[0].rssi_dbm is not None
+
+
+@pytest.mark.parametrize("rate", [SampleRate.HZ_833, SampleRate.HZ_1666])
+def test_stream_is_received_sample_by_sample_without_loss(rate):
+    async def run():
+        async with bench() as b:
+            source = NativeSensor(b.central, SENSOR_ADDRESS, StreamConfig(rate=rate))
+            async with streaming(b, source):
+                await b.wait_packets_built(int(rate.hz * 1.5 / 19))
+            return b, source
+
+    b, source = asyncio.run(run())
+    sent = b.sensor.sent
+    acc, gyr, seq = expected_samples(sent)
+    t, racc, rgyr, rseq = joined(b.received)
+    assert len(t) == len(acc) > rate.hz
+    np.testing.assert_array_equal(racc, acc)
+    np.testing.assert_array_equal(rgyr, gyr)
+    np.testing.assert_array_equal(rseq, seq)
+    assert np.all(np.diff(t) > 0)
+    np.testing.assert_allclose(np.diff(t), sent[0].interval_s, atol=1e-6)  # time stamps are in us
+    assert all(c.gap_before is None for c in b.received)
+    h = source.health
+    assert (h.lost_packets, h.lost_samples, h.bad_packets) == (0, 0, 0)
+    assert h.packets == len(sent) and h.samples == len(acc)
+    assert h.state is LinkState.STOPPED
+    assert h.battery_pct == 87
+    assert h.mtu == 247
+    assert source.info.firmware == "1.0.0+p1"
+    # 19 samples per packet at MTU 247 (the profile's table, section 7)
+    assert {p.n_samples for p in sent} == {19}
+
+
+def test_dropped_link_reconnects_resumes_and_marks_the_gap():
+    async def run():
+        async with bench() as b:
+            source = NativeSensor(b.central, SENSOR_ADDRESS, reconnect=FAST_RECONNECT)
+            async with streaming(b, source):
+                await b.wait_packets_built(30)
+                await b.sensor.drop_link()
+                await b.wait_for(lambda: source.health.reconnects == 1, "the reconnection")
+                await b.wait_packets_built(30)
+            return b, source
+
+    b, source = asyncio.run(run())
+    acc, gyr, seq = expected_samples(b.sensor.sent)
+    t, racc, rgyr, rseq = joined(b.received)
+    np.testing.assert_array_equal(racc, acc)  # everything that reached the host is in the recording
+    np.testing.assert_array_equal(rgyr, gyr)
+    np.testing.assert_array_equal(rseq, seq)
+    assert np.all(np.diff(t) > 0)
+    gaps = [c.gap_before for c in b.received if c.gap_before is not None]
+    assert len(gaps) == 1
+    assert gaps[0].reason is GapReason.RESET
+    assert gaps[0].end_s > gaps[0].start_s
+    assert source.health.reconnects == 1 and b.sensor.faults.drops == 1
+    assert len(source.dropped_at_s) == len(source.resumed_at_s) == 1
+
+
+def test_lost_packets_are_counted_and_marked():
+    async def run():
+        async with bench() as b:
+            source = NativeSensor(b.central, SENSOR_ADDRESS)
+            async with streaming(b, source):
+                await b.wait_packets_built(10)
+                b.sensor.lose_packets(3)
+                await b.wait_packets_built(10)
+            return b, source
+
+    b, source = asyncio.run(run())
+    gaps = [c.gap_before for c in b.received if c.gap_before is not None]
+    assert len(gaps) == 1 and gaps[0].reason is GapReason.LOST
+    assert gaps[0].n_missing == 3 * 19
+    h = source.health
+    assert (h.lost_packets, h.lost_samples) == (3, 57)
+    acc, _, _ = expected_samples(b.sensor.sent)
+    np.testing.assert_array_equal(joined(b.received)[1], acc)
+
+
+def test_stall_is_reported_and_the_stream_goes_on():
+    states = []
+
+    async def run():
+        async with bench() as b:
+            source = NativeSensor(
+                b.central, SENSOR_ADDRESS, stall_timeout_s=0.3, stall_reconnect_s=60, on_health=states.append
+            )
+            async with streaming(b, source):
+                await b.wait_packets_built(10)
+                b.sensor.stall(1.5)
+                await b.wait_for(lambda: source.health.state is LinkState.STALLED, "the stall")
+                stalled = source.health
+                await b.wait_for(lambda: source.health.state is LinkState.STREAMING, "the end of the stall")
+                await b.wait_packets_built(10)
+            return b, source, stalled
+
+    b, source, stalled = asyncio.run(run())
+    assert "no data" in stalled.message
+    assert [s.state for s in states].count(LinkState.STALLED) == 1
+    gaps = [c.gap_before for c in b.received if c.gap_before is not None]
+    assert len(gaps) == 1 and gaps[0].reason is GapReason.LOST and gaps[0].n_missing > 0
+    assert source.health.lost_packets == 0 and source.health.lost_samples == gaps[0].n_missing
+
+
+def test_clock_reset_keeps_the_time_line_increasing():
+    async def run():
+        async with bench() as b:
+            source = NativeSensor(b.central, SENSOR_ADDRESS)
+            async with streaming(b, source):
+                await b.wait_packets_built(10)
+                b.sensor.clock_reset()
+                await b.wait_packets_built(10)
+            return b
+
+    b = asyncio.run(run())
+    t = joined(b.received)[0]
+    assert np.all(np.diff(t) > 0)
+    gaps = [c.gap_before for c in b.received if c.gap_before is not None]
+    assert [g.reason for g in gaps] == [GapReason.RESET]
+
+
+def test_garbage_and_a_packet_cut_short_leave_a_clear_status():
+    async def run():
+        async with bench() as b:
+            source = NativeSensor(b.central, SENSOR_ADDRESS)
+            async with streaming(b, source):
+                await b.wait_packets_built(5)
+                await b.sensor.send_raw(b"\xde\xad\xbe\xef")
+                whole = bytes(b.sensor.sent[-1])
+                await b.sensor.send_raw(whole[: len(whole) // 2])
+                await b.wait_packets_built(5)
+                await b.wait_for(lambda: source.health.bad_packets == 2, "the bad packets")
+                health = source.health
+            return b, health
+
+    b, health = asyncio.run(run())
+    assert health.bad_packets == 2
+    assert "malformed packet" in health.message
+    assert health.state is LinkState.STREAMING
+    acc, _, _ = expected_samples(b.sensor.sent)
+    np.testing.assert_array_equal(joined(b.received)[1], acc)
+
+
+def test_a_rate_the_sensor_does_not_offer_is_refused_in_plain_words():
+    recording = ramp_samples(833.0)
+    recording = type(recording)(
+        t_s=recording.t_s,
+        acc_g=recording.acc_g,
+        gyr_dps=recording.gyr_dps,
+        meta=recording.meta.replace(sample_rate_hz=833.0),
+    )
+
+    async def run():
+        async with bench(samples_from_recording(recording)) as b:
+            source = NativeSensor(b.central, SENSOR_ADDRESS, StreamConfig(rate=SampleRate.HZ_1666))
+            with pytest.raises(
+                DeviceError, match=r"refused SET_RATE \(INVALID_PARAMETER\): it does not support"
+            ):
+                await source.start()
+            return source
+
+    source = asyncio.run(run())
+    assert source.health.state is LinkState.FAILED
+
+
+def test_ranges_and_gyroscope_off_are_applied():
+    async def run():
+        async with bench() as b:
+            config = StreamConfig(rate=SampleRate.HZ_208, acc_range=AccRange.G16, gyro_range=GyroRange.OFF)
+            source = NativeSensor(b.central, SENSOR_ADDRESS, config)
+            async with streaming(b, source):
+                await b.wait_packets_built(5)
+            return b
+
+    b = asyncio.run(run())
+    assert all(c.gyr_dps is None for c in b.received)
+    assert {p.acc_range for p in b.sensor.sent} == {AccRange.G16}
+    # accelerometer only at 208 Hz: the 50 ms flush, floor(0.05 * 208) + 1 = 11 samples per packet
+    assert {p.n_samples for p in b.sensor.sent} == {11}
+
+
+def test_connecting_to_nobody_fails_with_a_device_error():
+    async def run():
+        async with bench() as b:
+            source = NativeSensor(
+                b.central, "C0:98:E5:49:00:99", reconnect=ReconnectPolicy(connect_timeout_s=1.0)
+            )
+            with pytest.raises(DeviceError, match="did not answer"):
+                await source.start()
+
+    asyncio.run(run())
