@@ -190,3 +190,8 @@ def test_safe_file_name():
     assert len(long.encode()) <= MAX_NAME_BYTES and long == "é" * (MAX_NAME_BYTES // 2)
     assert safe_file_name("Anna Müller") == "Anna Müller"
     assert os.sep not in safe_file_name(os.sep.join(["a", "b"]))
+
+
+def test_the_database_can_be_named_before_the_subcommand(history, capsys):
+    assert main(["history", "--db", str(history), "athletes"]) == 0
+    assert "Anna" in capsys.readouterr().out

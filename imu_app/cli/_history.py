@@ -51,10 +51,13 @@ def add_history_commands(sub: Any, exercises: Sequence[str]) -> None:
         "--db",
         type=Path,
         metavar="PATH",
+        default=argparse.SUPPRESS,
         help=f"history database file (default: {default_db_path()}, or under $XDG_DATA_HOME)",
     )
+    # --db is taken before the subcommand too (imu-app history --db PATH compare ...).
     h = sub.add_parser(
         "history",
+        parents=[db],
         help="the athletes' history: import sessions, compare weeks, reports, exports",
         description=(
             "A local history of every session (an SQLite file in your data folder, or --db PATH): import "
@@ -195,7 +198,7 @@ def add_history_commands(sub: Any, exercises: Sequence[str]) -> None:
 
 # ------------------------------------------------------------------------------------------------ helpers
 def _open(args: argparse.Namespace, *, create: bool = False) -> HistoryStore:
-    path = args.db or default_db_path()
+    path = getattr(args, "db", None) or default_db_path()
     if not create and not path.exists():
         raise ImuAppError(f"{path}: no history there yet; import recordings first ('imu-app history import')")
     return HistoryStore(path)
