@@ -122,7 +122,7 @@ class LiveView(QWidget):
 
     athlete_view_requested = Signal()
 
-    def __init__(self, settings: AppSettings, fps: float = 30.0, parent: QWidget | None = None) -> None:
+    def __init__(self, settings: AppSettings, fps: float = 60.0, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.settings = settings
         self.stream: Stream | None = None
