@@ -43,6 +43,7 @@ from imu_app.core import ImuAppError
 from imu_app.gui._screens import FILE_FILTER, _item, make_table
 from imu_app.gui._stream import spawn
 from imu_app.history import (
+    LSI_FLAG_PERCENT,
     HistoryStore,
     LoadReport,
     NotFoundError,
@@ -246,6 +247,8 @@ class HistoryScreen(QWidget):
 
         title = QLabel("History")
         title.setObjectName("screenTitle")
+        self.athlete = QComboBox()
+        self.athlete.setMinimumWidth(180)
         self.db_label = QLabel("")
         self.db_label.setObjectName("statusLine")
         self.db_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -261,17 +264,17 @@ class HistoryScreen(QWidget):
         self.report_button.clicked.connect(self._report_dialog)
         head = QHBoxLayout()
         head.addWidget(title)
-        head.addSpacing(12)
-        head.addWidget(self.db_label, 1)
+        head.addSpacing(16)
+        head.addWidget(QLabel("Athlete"))
+        head.addWidget(self.athlete)
+        head.addStretch(1)
         head.addWidget(db_button)
         head.addWidget(self.import_button)
         head.addWidget(self.export_button)
         head.addWidget(self.report_button)
 
-        self.athlete = QComboBox()
-        self.athlete.setMinimumWidth(160)
         self.exercise = QComboBox()
-        self.exercise.setMinimumWidth(150)
+        self.exercise.setMinimumWidth(120)
         self.leg = QComboBox()
         self.metric = QComboBox()
         self.metric.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
@@ -282,7 +285,6 @@ class HistoryScreen(QWidget):
         self.weeks.setSuffix(" weeks")
         pick = QHBoxLayout()
         for label, w in (
-            ("Athlete", self.athlete),
             ("Exercise", self.exercise),
             ("Leg", self.leg),
             ("Metric", self.metric),
@@ -319,8 +321,9 @@ class HistoryScreen(QWidget):
         self.legend = QLabel(
             f"Dots: every trial; box: the middle half, whiskers 5-95 %; big dot: the week's mean "
             f"(<span style='color:{_BETTER}'>better</span> / <span style='color:{_WORSE}'>worse</span> "
-            f"when a real change, white when not); grey band: the noise around the week before; dashed: "
-            f"the smallest worthwhile change; <span style='color:#ffb74d'>orange: trend</span>."
+            f"when a real change, white when not, grey in the first week); grey band: the noise around "
+            f"the week before; dashed: the smallest worthwhile change; "
+            f"<span style='color:#ffb74d'>orange: trend</span>."
         )
         self.legend.setWordWrap(True)
         self.legend.setObjectName("statusLine")
@@ -339,17 +342,28 @@ class HistoryScreen(QWidget):
         weeks_page = QWidget()
         wl = QVBoxLayout(weeks_page)
         wl.setContentsMargins(4, 4, 4, 4)
-        wl.addWidget(split)
+        wl.addLayout(pick)
+        wl.addWidget(split, 1)
 
         # Left against right
         self.symmetry_label = QLabel("")
         self.symmetry_label.setWordWrap(True)
         self.symmetry_table = make_table()
+        self.symmetry_plot = pg.PlotWidget()
+        self.symmetry_plot.setLabel("bottom", "limb symmetry index (%)")
+        self.symmetry_plot.showGrid(x=True, alpha=0.2)
+        self.symmetry_plot.setMouseEnabled(x=False, y=False)
+        self.symmetry_plot.setMenuEnabled(False)
+        self.symmetry_plot.hideButtons()
         sym_page = QWidget()
         sl = QVBoxLayout(sym_page)
         sl.setContentsMargins(4, 4, 4, 4)
         sl.addWidget(self.symmetry_label)
-        sl.addWidget(self.symmetry_table, 1)
+        ssplit = QSplitter(Qt.Orientation.Vertical)
+        ssplit.addWidget(self.symmetry_table)
+        ssplit.addWidget(self.symmetry_plot)
+        ssplit.setSizes([180, 380])
+        sl.addWidget(ssplit, 1)
 
         # Load
         self.load_plot = pg.PlotWidget()
@@ -378,10 +392,10 @@ class HistoryScreen(QWidget):
 
         lay = QVBoxLayout(self)
         lay.addLayout(head)
-        lay.addLayout(pick)
         lay.addWidget(self.progress_row)
         lay.addWidget(self.message)
         lay.addWidget(self.tabs, 1)
+        lay.addWidget(self.db_label)
 
         self.athlete.currentTextChanged.connect(self._athlete_changed)
         self.exercise.currentIndexChanged.connect(self._exercise_changed)
@@ -419,7 +433,7 @@ class HistoryScreen(QWidget):
         self._loaded = True
         self.close_db()
         path = self.db_path
-        self.db_label.setText(str(path))
+        self.db_label.setText(f"Database: {path}")
         try:
             self.db = HistoryStore(path, create=False)
         except NotFoundError:
@@ -649,6 +663,11 @@ class HistoryScreen(QWidget):
                 if r.flagged and c in (6, 7, 8):
                     it.setForeground(QColor(_WORSE))
                 t.setItem(i, c, it)
+        header = t.horizontalHeader()
+        for c in range(len(headings)):
+            mode = QHeaderView.ResizeMode.Stretch if c == 1 else QHeaderView.ResizeMode.ResizeToContents
+            header.setSectionResizeMode(c, mode)
+        self._draw_symmetry(rows)
         n_flag = sum(r.flagged for r in rows)
         if not rows:
             self.symmetry_label.setText("No exercise of this athlete is recorded on both legs.")
@@ -657,6 +676,38 @@ class HistoryScreen(QWidget):
                 "Limb symmetry index = the weaker leg's mean over the stronger's (100 % is symmetric), "
                 f"over all sessions; flagged below 90 %. <b>{n_flag} of {len(rows)} flagged.</b>"
             )
+
+    def _draw_symmetry(self, rows: Sequence[SymmetryRow]) -> None:
+        """One bar per exercise and metric against the 90 % line; flagged bars red, tempo bars grey."""
+        p = self.symmetry_plot
+        p.clear()
+        shown = [r for r in rows if r.lsi_percent is not None]
+        if not shown:
+            p.getAxis("left").setTicks([[]])
+            return
+        y = np.arange(len(shown), dtype=float)[::-1]
+        colours = [_WORSE if r.flagged else (_MUTED if r.metric.better is None else _BOX_PEN) for r in shown]
+        p.addItem(
+            pg.BarGraphItem(
+                x0=0, y=y, height=0.6, width=[r.lsi_percent for r in shown], brushes=colours, pen=None
+            )
+        )
+        p.addItem(
+            pg.InfiniteLine(
+                pos=LSI_FLAG_PERCENT,
+                angle=90,
+                pen=pg.mkPen(_WORSE, width=1.5),
+                label=f"{LSI_FLAG_PERCENT:.0f} %",
+                labelOpts={"position": 0.97, "color": _WORSE},
+            )
+        )
+        labels = [
+            (yi, f"{r.exercise.replace('_', ' ')}: {r.metric.label}") for yi, r in zip(y, shown, strict=True)
+        ]
+        p.getAxis("left").setTicks([labels])
+        lo = min(60.0, min(r.lsi_percent or 100.0 for r in shown) - 5)
+        p.setXRange(lo, 101, padding=0)
+        p.setYRange(-0.6, len(shown) - 0.4, padding=0)
 
     def _show_load(self) -> None:
         rep = self.load
