@@ -128,7 +128,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     g.add_argument(
         "--screen",
-        choices=["connect", "live", "training", "replay", "results", "settings"],
+        choices=["connect", "live", "training", "replay", "results", "history", "settings"],
         help="screen to show (default: live with --demo, replay with a FILE, else connect)",
     )
     g.set_defaults(run=_cmd_gui)

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (
 )
 
 from imu_app.core import ImuAppError, ImuData
+from imu_app.gui._history_view import HistoryScreen
 from imu_app.gui._live_view import AthleteView, LiveView
 from imu_app.gui._screens import ConnectScreen, ReplayScreen, ResultsScreen, SettingsScreen
 from imu_app.gui._settings import AppSettings, load_settings, save_settings
@@ -44,8 +45,8 @@ __all__ = ["SCREENS", "MainWindow"]
 
 logger = logging.getLogger(__name__)
 
-SCREENS = ("connect", "live", "training", "replay", "results", "settings")
-_TITLES = ("Connect", "Live", "Guided training", "Replay", "Results", "Settings")
+SCREENS = ("connect", "live", "training", "replay", "results", "history", "settings")
+_TITLES = ("Connect", "Live", "Guided training", "Replay", "Results", "History", "Settings")
 
 
 class MainWindow(QMainWindow):
@@ -101,6 +102,7 @@ class MainWindow(QMainWindow):
         self.training = TrainingScreen(self.settings, self.player, now=now)
         self.replay = ReplayScreen(self.settings)
         self.results = ResultsScreen(self.settings)
+        self.history = HistoryScreen(self.store)
         self.settings_screen = SettingsScreen(self.settings)
         self.settings_screen.sound_note.setText(self.player.note)
         self.athlete_view: AthleteView | None = None
@@ -139,6 +141,7 @@ class MainWindow(QMainWindow):
             self.training,
             self.replay,
             self.results,
+            self.history,
             self.settings_screen,
         ):
             self.pages.addWidget(w)
@@ -167,6 +170,7 @@ class MainWindow(QMainWindow):
         self.replay.report_ready.connect(self._report_ready)
         self.replay.error.connect(self.show_error)
         self.results.error.connect(self.show_error)
+        self.history.error.connect(self.show_error)
         self.settings_screen.changed.connect(self.apply_settings)
         self.training.start_requested.connect(self._training_start)
         self.training.stop_requested.connect(lambda: spawn(self.stop_stream()))
@@ -349,4 +353,5 @@ class MainWindow(QMainWindow):
         self.live.stop_timer()
         self.transport_timer.stop()
         self.training.timer.stop()
+        self.history.close_db()
         super().closeEvent(event)
