@@ -97,9 +97,10 @@ class LinkHealth:
         if realtime and np.isfinite(self.effective_rate_hz):
             parts[0] = f"{self.effective_rate_hz:.0f} of {self.nominal_rate_hz:.0f} Hz"
         if realtime and np.isfinite(self.latency_ms):
-            parts.append(
-                f"arrivals {max(self.latency_ms, 0.0):.0f} ms above the floor, jitter {self.jitter_ms:.0f} ms"
-            )
+            text = f"arrivals {max(self.latency_ms, 0.0):.0f} ms above the floor"
+            if np.isfinite(self.jitter_ms):
+                text += f", jitter {self.jitter_ms:.0f} ms"
+            parts.append(text)
         if realtime:
             parts.append(f"queue {self.queue_depth} (max {self.max_queue_depth})")
         if realtime and clock and np.isfinite(self.clock_residual_ms):

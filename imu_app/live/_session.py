@@ -134,7 +134,8 @@ class Session:
         self._last_arrival = math.nan
         self._pending_record: tuple[str | os.PathLike[str], RecordingMeta | None] | None = None
         self._ending = False  # the source agreed to end after what has arrived
-        self._status = source.status()
+        before = source.status_changes()  # what happened before the session (connecting) is not news
+        self._status = before[-1] if before else None
 
     # ----------------------------------------------------------------------------------- subscriptions
 
@@ -334,6 +335,7 @@ class Session:
             self._publish(LinkReport(t_s=self._now_rel(), health=self.health()), self._last_arrival)
 
     def _process(self, batch: list[Chunk]) -> None:
+        self._check_status()  # a reconnection is told before the gap it left
         queued_s = sum(len(c) for c in batch) / self.info.sample_rate_hz
         if queued_s > self.params.behind_s and self.info.realtime and not self._behind:
             self._behind = True
