@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 
 import numpy as np
 import pytest
@@ -19,6 +20,7 @@ from ._ble_virtual import bench, expected_samples
 def test_record_session_writes_what_was_sent_across_a_drop(tmp_path):
     path = tmp_path / "rec.csv"
     healths = []
+    out = io.StringIO()
 
     async def run():
         async with bench() as b:
@@ -40,6 +42,7 @@ def test_record_session_writes_what_was_sent_across_a_drop(tmp_path):
                 stop=stop,
                 scan_timeout_s=0.5,
                 on_health=healths.append,
+                out=out,
                 sensor_kw={"reconnect": ReconnectPolicy(first_delay_s=0.05)},
             )
             await task
@@ -59,6 +62,14 @@ def test_record_session_writes_what_was_sent_across_a_drop(tmp_path):
     assert len(data.gaps) == 1  # the reconnection
     assert result.health.reconnects == 1
     assert any(h.state.value == "reconnecting" for h in healths)
+    assert result.session_health.reconnects == 1 and result.session_health.battery_percent == 87
+    # printed as replay prints: the recording, the link's changes, the gap, and link health
+    lines = out.getvalue().splitlines()
+    assert lines[0].endswith(f"recording to {path}")
+    assert any("link: link lost; reconnecting" in line for line in lines)
+    assert any("gap:" in line and "reset)" in line for line in lines)
+    assert any(line.split("] ", 1)[1].startswith("link: ") and "reconnects 1" in line for line in lines)
+    assert any(f"recording stopped: {len(data)} samples" in line for line in lines)
 
 
 def test_record_session_names_the_sensors_it_saw_when_the_name_is_wrong(tmp_path):

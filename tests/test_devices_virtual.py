@@ -233,3 +233,26 @@ def test_connecting_to_nobody_fails_with_a_device_error():
                 await source.start()
 
     asyncio.run(run())
+
+
+def test_after_the_app_disconnects_the_sensor_advertises_again_and_a_new_connection_streams():
+    """The central ends the link (STOP, disconnect); a second session scans, finds and streams again."""
+
+    async def run():
+        async with bench() as b:
+            first = NativeSensor(b.central, SENSOR_ADDRESS)
+            async with streaming(b, first):
+                await b.wait_packets_built(10)
+            n_first = len(b.received)
+            found = await scan(b.central, timeout_s=0.5)
+            second = NativeSensor(b.central, SENSOR_ADDRESS)
+            async with streaming(b, second):
+                await b.wait_packets_built(10)
+            return b, first, second, n_first, found
+
+    b, first, second, n_first, found = asyncio.run(run())
+    assert [d.address for d in found] == [SENSOR_ADDRESS]
+    assert first.health.state is second.health.state is LinkState.STOPPED
+    assert 0 < n_first < len(b.received)
+    acc, _, _ = expected_samples(b.sensor.sent)
+    np.testing.assert_array_equal(joined(b.received)[1], acc)

@@ -200,3 +200,40 @@ def test_no_display_says_how_to_run_headless(monkeypatch, capsys):
 
 def test_paths_exist():
     assert Path(POGO).is_file()
+
+
+def test_connect_to_the_emulated_sensor_stream_drop_reconnect_and_disconnect(window, loop):
+    """``--demo sensor``'s flow: bumble's in-process link on the window's own event loop (qasync).
+
+    One coroutine for the whole flow: after ``run_until_complete`` qasync runs pending callbacks once more
+    with no running loop, which bumble's timers and a task's first step do not survive.
+    """
+    screen = window.connect_screen
+    seen: dict = {}
+
+    async def wait(cond) -> None:
+        async with asyncio.timeout(60):
+            while not cond():
+                await asyncio.sleep(0.02)
+
+    async def flow():
+        stream = await window.connect_emulated_sensor(scan_s=0.5)
+        assert stream is not None and window.current_screen() == "live"
+        seen["entries"], seen["item"] = list(screen.entries), screen.devices.item(0).text()
+        await wait(lambda: stream.model.health is not None and stream.model.health.received > 2000)
+        await screen.provider._keep[1].drop_link()
+        await wait(lambda: "reconnected 1x" in screen.link.text())
+        seen["link"] = screen.link.text()
+        await window.stop_stream()
+        seen["after"] = screen.link.text()
+        await screen.provider.aclose()
+        return stream
+
+    stream = loop.run_until_complete(flow())
+    (entry,) = seen["entries"]
+    assert entry.name.startswith("AnkleIMU-") and entry.kind == "ankle-imu" and entry.rssi_dbm is not None
+    assert "ankle-imu" in seen["item"] and "signal" in seen["item"]
+    assert "battery 87 %" in seen["link"] and "streaming" in seen["link"]
+    assert not stream.running and stream.summary is not None
+    assert stream.summary.health.reconnects == 1 and stream.summary.health.source_state == "stopped"
+    assert "stopped" in seen["after"]

@@ -12,10 +12,11 @@ import signal
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import TextIO
 
-from imu_app.analysis import AnalysisOptions, analyse
+from imu_app.cli._live import printer
 from imu_app.core import ImuAppError, RecordingMeta
 from imu_app.devices.protocols.native import SampleRate
 from imu_app.devices.transport import (
@@ -24,10 +25,13 @@ from imu_app.devices.transport import (
     DeviceError,
     LinkHealth,
     NativeSensor,
+    SensorSource,
     StreamConfig,
     scan,
 )
-from imu_app.recordings import NativeWriter, load
+from imu_app.live import LinkHealth as LiveLinkHealth
+from imu_app.live import Session, Subscriber, make_engine
+from imu_app.recordings import load
 from imu_app.sim import EXERCISES, run_emulator, samples_from_recording, samples_from_simulator
 
 __all__ = ["RecordResult", "add_device_commands", "record_session"]
@@ -54,9 +58,10 @@ def add_device_commands(sub: argparse._SubParsersAction) -> None:
         "record",
         help="stream a sensor to a native recording",
         description=(
-            "Connect to a sensor speaking the Ankle IMU profile, stream it to a native CSV as it arrives "
-            "(the file survives a crash), reconnect when the link drops, and print link health; at the end, "
-            "print the analysis of the recording. Stop with Ctrl-C."
+            "Connect to a sensor speaking the Ankle IMU profile and stream it through the live pipeline: "
+            "the native CSV is written as samples arrive (it survives a crash), the link is made again "
+            "when it drops, and each event is printed in a coach's words as it is decided, with a line "
+            "of link health every few seconds, as 'replay' does. Stop with Ctrl-C."
         ),
     )
     r.add_argument("--device", "-d", required=True, metavar="NAME|ADDRESS", help="sensor name or address")
@@ -124,6 +129,7 @@ class RecordResult:
     n_samples: int
     duration_s: float
     health: LinkHealth
+    session_health: LiveLinkHealth
 
 
 async def resolve_device(central: Central, device: str, timeout_s: float) -> tuple[str, str, int | None]:
@@ -154,51 +160,48 @@ async def record_session(
     stop: asyncio.Event,
     scan_timeout_s: float = 5.0,
     on_health: Callable[[LinkHealth], None] | None = None,
-    status_every_s: float = 2.0,
+    on_event: Subscriber | None = None,
+    out: TextIO | None = None,
     sensor_kw: dict | None = None,
 ) -> RecordResult:
-    """Stream ``device`` into the native recording ``path`` until ``stop`` is set."""
+    """Stream ``device`` through a live session into the native recording ``path`` until ``stop`` is set.
+
+    The session records every sample that reaches the host (across reconnections), analyses the stream
+    for ``meta.exercise`` and publishes its events and link health to ``on_event`` as they happen, and
+    prints them on ``out`` in a coach's words as ``replay`` does; ``on_health`` gets the transport's state
+    on every change.
+    """
     address, name, rssi = await resolve_device(central, device, scan_timeout_s)
-    source = NativeSensor(central, address, config, rssi_dbm=rssi, on_health=on_health, **(sensor_kw or {}))
-    info = await source.start()
-    meta = meta.replace(
-        device=" ".join(x for x in (info.model or "Ankle IMU sensor", name or address) if x),
-        firmware=info.firmware or None,
-        sample_rate_hz=config.rate.hz,
-        acc_range_g=config.acc_range.g,
-        gyr_range_dps=None if config.gyro_range.name == "OFF" else config.gyro_range.dps,
-        start_time=dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds"),
+    sensor = NativeSensor(central, address, config, rssi_dbm=rssi, on_health=on_health, **(sensor_kw or {}))
+    sensor.info = replace(sensor.info, name=name)
+    start_time = dt.datetime.now(dt.UTC).astimezone().isoformat(timespec="seconds")
+    source = SensorSource(sensor, name=name or address, meta=meta.replace(start_time=start_time))
+    await source.start()
+    engine = make_engine(source.info.sample_rate_hz, source.info.meta, exercise=meta.exercise)
+    session = Session(source, engine)
+    if on_event is not None:
+        session.subscribe(on_event)
+    if out is not None:
+        session.subscribe(printer(session, out))
+    session.start_recording(path)
+    running = asyncio.ensure_future(session.run())
+    stopping = asyncio.ensure_future(stop.wait())
+    try:
+        await asyncio.wait([running, stopping], return_when=asyncio.FIRST_COMPLETED)
+        session.stop()
+        summary = await running
+    finally:
+        stopping.cancel()
+        if not running.done():
+            running.cancel()
+    recorded = summary.recordings[-1] if summary.recordings else None
+    if recorded is not None and recorded.error:
+        raise ImuAppError(f"the recording stopped: {recorded.error}")
+    if summary.source_error:
+        log.warning("%s", summary.source_error)
+    return RecordResult(
+        path, summary.n_samples, summary.n_samples / config.rate.hz, source.health, summary.health
     )
-    has_gyro = config.gyro_range.name != "OFF"
-    n = 0
-    first_t = last_t = None
-    with NativeWriter(path, meta, has_gyro=has_gyro, has_seq=True) as writer:
-
-        async def consume() -> None:
-            nonlocal n, first_t, last_t
-            async for chunk in source.chunks():
-                writer.append(chunk.t_s, chunk.acc_g, chunk.gyr_dps, chunk.seq)
-                n += len(chunk)
-                first_t = chunk.t_s[0] if first_t is None else first_t
-                last_t = chunk.t_s[-1]
-
-        task = asyncio.create_task(consume())
-        try:
-            while not stop.is_set():
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(status_every_s):
-                        await stop.wait()
-                if on_health is not None and not stop.is_set():
-                    on_health(source.health)
-        finally:
-            await source.stop()
-            await task
-    duration = 0.0 if first_t is None else float(last_t - first_t)
-    return RecordResult(path, n, duration, source.health)
-
-
-def _print_health(health: LinkHealth) -> None:
-    print(f"  link: {health.summary()}", file=sys.stderr, flush=True)
 
 
 def _stop_event(duration_s: float | None) -> asyncio.Event:
@@ -230,7 +233,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
             meta=meta,
             stop=stop,
             scan_timeout_s=args.scan_timeout,
-            on_health=_print_health,
+            out=sys.stdout,
         )
 
     started = time.monotonic()
@@ -242,18 +245,6 @@ def _cmd_record(args: argparse.Namespace) -> int:
         f"{h.bad_packets} bad packets, {h.reconnects} reconnects",
         file=sys.stderr,
     )
-    if result.n_samples >= 2:
-        from imu_app.cli._format import FORMATTERS
-
-        data = load(result.path)
-        try:
-            report = analyse(
-                data, AnalysisOptions(exercise=args.exercise, leg=args.leg), path=str(result.path)
-            )
-        except ImuAppError as exc:  # the recording is safe; only its analysis failed
-            print(f"imu-app: the recording could not be analysed: {exc}", file=sys.stderr)
-        else:
-            sys.stdout.write(FORMATTERS["table"](report))
     return 0
 
 

@@ -116,12 +116,21 @@ def _parser() -> argparse.ArgumentParser:
         help="open the desktop app (also what 'imu-app' alone does)",
         description=(
             "Open the desktop app: connect a sensor, watch the live view, run guided sets, replay and "
-            "analyse recordings. --demo streams a bundled recording as a sensor would, so it works "
-            "without hardware."
+            "analyse recordings. --demo streams a bundled recording as a sensor would, and --demo sensor "
+            "connects to an emulated sensor, so it works without hardware."
         ),
     )
     g.add_argument("files", nargs="*", type=Path, metavar="FILE", help="a recording to open on Replay")
-    g.add_argument("--demo", action="store_true", help="stream the bundled pogo-hop recording in a loop")
+    g.add_argument(
+        "--demo",
+        nargs="?",
+        const="recording",
+        choices=["recording", "sensor"],
+        help=(
+            "stream the bundled pogo-hop recording in a loop (default), or 'sensor': connect to the emulated "
+            "sensor over an in-process Bluetooth link, as to a real one"
+        ),
+    )
     g.add_argument("--snapshot", type=Path, metavar="OUT.png", help="render the window to a PNG and exit")
     g.add_argument(
         "--after", type=float, default=3.0, metavar="S", help="seconds of streaming before the snapshot"

@@ -103,7 +103,7 @@ def install_fault_hooks(window) -> None:
 
 def run(
     *,
-    demo: bool = False,
+    demo: bool | str = False,
     files: Sequence[Path] = (),
     snapshot: Path | None = None,
     after_s: float = 3.0,
@@ -144,7 +144,9 @@ def run(
     store = None
     if snapshot is not None:  # a snapshot neither reads nor changes the user's settings
         store = QSettings(str(Path(snapshot).with_suffix(".ini")), QSettings.Format.IniFormat)
-    window = MainWindow(store=store, sound=snapshot is None)
+    from imu_app.gui._devices import default_provider
+
+    window = MainWindow(store=store, sound=snapshot is None, provider=default_provider())
     install_fault_hooks(window)
     if snapshot is not None:
         window.resize(*size)
@@ -167,7 +169,9 @@ def run(
                     await window.replay.analyse_now()
                     if window.replay.report and window.replay.report.contacts:
                         window.replay.select_contact(min(3, len(window.replay.report.contacts) - 1))
-        if demo:
+        if demo == "sensor":
+            await window.connect_emulated_sensor()
+        elif demo:
             window.start_demo()
             if screen == "training":
                 window.show_screen("training")

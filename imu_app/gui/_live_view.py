@@ -273,6 +273,10 @@ class LiveView(QWidget):
             )
             if h.reconnects:
                 parts.append(f"reconnected {h.reconnects}x")
+            if h.source_state and h.source_state != "streaming":
+                parts.append(h.source_state.upper())
+            if h.battery_percent is not None:
+                parts.append(f"battery {h.battery_percent} %")
         if m.recording:
             parts.append(f"recording to {m.recording}")
         if m.notices:

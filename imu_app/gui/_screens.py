@@ -96,6 +96,9 @@ class ConnectScreen(QWidget):
         self.message = QLabel("Press Scan to look for sensors nearby.")
         self.message.setObjectName("plainMessage")
         self.message.setWordWrap(True)
+        self.link = QLabel("Not connected.")
+        self.link.setObjectName("statusLine")
+        self.link.setWordWrap(True)
         self.devices = QListWidget()
         self.devices.itemDoubleClicked.connect(self._connect_selected)
         self.scan_button = QPushButton("Scan")
@@ -122,7 +125,27 @@ class ConnectScreen(QWidget):
         lay.addWidget(self.message)
         lay.addLayout(buttons)
         lay.addWidget(self.devices, 1)
+        lay.addWidget(self.link)
         lay.addWidget(alt)
+
+    def show_link(self, name: str, status, health) -> None:
+        """The connected sensor's link in one line: state, battery, signal, rate, loss, latency, reconnects
+        (``status`` a :class:`~imu_app.live.SourceStatus` or ``None``, ``health`` the session's)."""
+        parts = [name]
+        if status is not None:
+            parts.append(status.state + (f": {status.message}" if status.message else ""))
+            if status.battery_percent is not None:
+                parts.append(f"battery {status.battery_percent} %")
+            if status.rssi_dbm is not None:
+                parts.append(f"signal {status.rssi_dbm} dBm")
+        if health is not None and np.isfinite(health.effective_rate_hz):
+            parts.append(
+                f"{health.effective_rate_hz:.0f} of {health.nominal_rate_hz:.0f} Hz, {health.lost} lost "
+                f"({health.loss_percent:.1f} %)"
+            )
+            if health.reconnects:
+                parts.append(f"reconnected {health.reconnects}x")
+        self.link.setText("  ·  ".join(parts))
 
     def _scan_clicked(self) -> None:
         spawn(self.scan())

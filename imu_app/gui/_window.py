@@ -219,6 +219,24 @@ class MainWindow(QMainWindow):
         clock = MediaClock()
         return self._start(DemoSource(data, clock=clock), clock, exercise=data.meta.exercise, duration_s=None)
 
+    async def connect_emulated_sensor(self, scan_s: float = 1.0) -> Stream | None:
+        """Put the emulated sensor on an in-process Bluetooth link, scan and connect to it as to a real one
+        (``imu-app gui --demo sensor``): the whole connect flow with no hardware."""
+        from imu_app.gui._devices import emulated_sensor_provider
+
+        try:
+            provider = await emulated_sensor_provider()
+        except ImuAppError as exc:
+            self.show_error(str(exc))
+            return None
+        self.connect_screen.provider = provider
+        self.show_screen("connect")
+        await self.connect_screen.scan(scan_s)
+        if not self.connect_screen.entries:
+            return None
+        self.connect_screen.devices.setCurrentRow(0)
+        return self.start_device(self.connect_screen.entries[0])
+
     def start_replay(self, paths: list[Path], data: ImuData, speed: float | None) -> Stream:
         """Play a loaded recording through the live pipeline (``speed`` None: as fast as possible)."""
         clock = MediaClock(rate=speed or 1.0)
@@ -234,7 +252,9 @@ class MainWindow(QMainWindow):
         except ImuAppError as exc:
             self.show_error(str(exc))
             return None
-        return self._start(source, None, exercise=None, duration_s=None)
+        stream = self._start(source, None, exercise=None, duration_s=None)
+        self.connect_screen.show_link(entry.name, source.status(), None)
+        return stream
 
     def _play_requested(self, paths: list[Path], data: ImuData, speed: float | None) -> None:
         self.start_replay(paths, data, speed)
@@ -295,6 +315,12 @@ class MainWindow(QMainWindow):
         self.pause_button.setEnabled(pausable)
         self.speed.setEnabled(pausable and s.source.info.realtime)
         self.stop_button.setEnabled(running)
+        if s is not None and s.source.status() is not None:
+            self.connect_screen.show_link(
+                s.source.info.name if running else f"{s.source.info.name} (disconnected)",
+                s.source.status(),
+                s.session.health(),  # now, not the last 5-s report: the rate is known from the second chunk
+            )
         p = s.progress if s is not None else None
         self.progress.setVisible(p is not None)
         if p is not None:

@@ -6,6 +6,8 @@
 - :func:`scan`: supported sensors in range, with their signal strength.
 - :class:`NativeSensor`: one sensor of our profile as an async stream of :class:`DeviceChunk`, with
   reconnection, gap marking and :class:`LinkHealth`.
+- :class:`SensorSource`: a :class:`NativeSensor` as a :class:`imu_app.live.Source`, so a sensor streams
+  through the live session (recorder, analysis, link health) like a replay.
 
 Only this package imports bleak (import-linter checks it).
 """
@@ -16,6 +18,7 @@ from imu_app.devices.transport._central import Advert, Central, Link
 from imu_app.devices.transport._scan import identify, scan
 from imu_app.devices.transport._sensor import NativeSensor
 from imu_app.devices.transport._sequencer import PacketSequencer, SequencedPacket
+from imu_app.devices.transport._source import SensorSource, to_live_chunk
 from imu_app.devices.transport._types import (
     AdapterError,
     DeviceChunk,
@@ -50,9 +53,11 @@ __all__ = [
     "PacketSequencer",
     "ReconnectPolicy",
     "SensorFamily",
+    "SensorSource",
     "SequencedPacket",
     "StreamConfig",
     "adapter_error",
     "identify",
     "scan",
+    "to_live_chunk",
 ]

@@ -131,7 +131,7 @@ class NativeSensor:
         self.stall_reconnect_s = float(stall_reconnect_s)
         self.initial_attempts = max(1, int(initial_attempts))
         self.info = DeviceInfo(address=address, config=self.config)
-        self._on_health = on_health
+        self._health_listeners: list[Callable[[LinkHealth], None]] = [on_health] if on_health else []
         self._health = LinkHealth(rssi_dbm=rssi_dbm)
         self._queue: asyncio.Queue[_Notification | None] = asyncio.Queue()
         self._replies: asyncio.Queue[ControlReply] = asyncio.Queue()
@@ -151,13 +151,17 @@ class NativeSensor:
         mtu = self._link.mtu if self._link is not None and self._link.is_connected else self._health.mtu
         return replace(self._health, last_packet_age_s=age, mtu=mtu)
 
+    def on_health(self, listener: Callable[[LinkHealth], None]) -> None:
+        """Also call ``listener`` with the new :class:`LinkHealth` whenever the state changes."""
+        self._health_listeners.append(listener)
+
     def _set(self, **changes: object) -> None:
         old_state = self._health.state
         self._health = replace(self._health, **changes)  # type: ignore[arg-type]
         if "state" in changes and changes["state"] is not old_state:
             log.info("%s: %s %s", self.address, self._health.state.value, self._health.message)
-            if self._on_health is not None:
-                self._on_health(self.health)
+            for listener in list(self._health_listeners):
+                listener(self.health)
 
     # ------------------------------------------------------------------------------------------- callbacks
     def _on_data(self, data: bytes) -> None:
