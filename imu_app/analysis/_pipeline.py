@@ -10,7 +10,7 @@ from imu_app.analysis._calf_raises import CalfRaiseParams, detect_calf_raises
 from imu_app.analysis._hop_metrics import analyse_contacts
 from imu_app.analysis._landing import LandingParams, detect_landings
 from imu_app.analysis.report import AlgorithmInfo, AnalysisReport, CalfRaises, RecordingInfo, SetSummary
-from imu_app.core import ImuData
+from imu_app.core import DEFAULT_HOLD_TARGET_S, ExerciseSpec, ImuData, exercise_spec
 
 __all__ = ["AnalysisOptions", "analyse"]
 
@@ -22,14 +22,14 @@ class AnalysisOptions:
     Attributes
     ----------
     exercise
-        Name of the exercise (see ``imu_app.sim.EXERCISES``); overrides the recording's metadata.
+        Name of the exercise (see ``imu_app.core.CATALOGUE``); overrides the recording's metadata.
     leg
         ``"left"`` or ``"right"``; overrides the recording's metadata.
     hold_target_s
-        The landing hold asked for; by default the exercise's (see :data:`HOLD_TARGETS_S`).
+        The landing hold asked for; by default the exercise's (``ExerciseSpec.hold_target_s``).
     calf_tempo_s
         Target rise, top hold, lowering and bottom pause of a calf raise (s); by default the exercise's
-        (see :data:`CALF_TEMPOS_S`), else each set's own opening tempo.
+        when it prescribes one (``ExerciseSpec.strict_tempo``), else each set's own opening tempo.
     """
 
     exercise: str | None = None
@@ -38,20 +38,15 @@ class AnalysisOptions:
     calf_tempo_s: tuple[float, float, float, float] | None = None
 
 
-#: Holds the programme's drills ask for after a landing (s): the hop is held 5 s; the squat drop is a
-#: landing drill held 3 s; the leap and the step hop ask to "find balance" before the next hops, which a
-#: coach reads as about 1.5 s and 0.8 s. Other recordings use the hop-and-hold's 5 s.
-HOLD_TARGETS_S = {"forward_hop_hold": 5.0, "squat_drop": 3.0, "leap_and_hop": 1.5, "step_hop": 0.8}
-#: Calf-raise tempos the programme prescribes (rise, top hold, lowering, bottom pause, s): the eccentric
-#: raise lowers slowly and holds at the bottom a couple of seconds. Sets of other calf raises are judged
-#: against their own opening reps.
-CALF_TEMPOS_S = {"eccentric_calf_raise": (1.0, 0.0, 3.0, 2.0)}
-#: Exercises whose landings are followed by a hold (``None``: unknown, looked for too).
-HOLD_EXERCISES = (*HOLD_TARGETS_S, None)
+def prescribed_tempo_s(spec: ExerciseSpec | None) -> tuple[float, float, float, float] | None:
+    """The tempo calf raises are judged against: the exercise's when it prescribes one, else ``None``
+    (each set against its own opening reps)."""
+    return spec.tempo_s if spec is not None and spec.strict_tempo else None
 
 
-def _is_calf(exercise: str | None) -> bool:
-    return exercise is not None and "calf" in exercise
+def _looks_for_holds(spec: ExerciseSpec | None, exercise: str | None) -> bool:
+    """Landing holds are looked for in exercises with a hold, and when the exercise is not known."""
+    return exercise is None or (spec is not None and spec.has_holds)
 
 
 def analyse(
@@ -88,10 +83,12 @@ def analyse(
     warnings = list(data.warnings)
     landings: tuple = ()
     landing_sets: tuple[SetSummary, ...] = ()
-    if exercise in HOLD_EXERCISES and not _is_calf(exercise):
+    spec = exercise_spec(exercise)
+    is_calf = spec is not None and spec.is_calf_raise
+    if _looks_for_holds(spec, exercise):
         target = options.hold_target_s
         if target is None:
-            target = HOLD_TARGETS_S.get(exercise or "", 5.0)
+            target = spec.hold_target_s if spec is not None and spec.has_holds else DEFAULT_HOLD_TARGET_S
         lp = LandingParams(hold_target_s=target)
         found = detect_landings(data, lp, contacts=contact_analysis.hop_contacts)
         landings, landing_sets = found.landings, found.sets
@@ -107,8 +104,8 @@ def analyse(
         )
     calf = CalfRaises()
     calf_sets: tuple[SetSummary, ...] = ()
-    if _is_calf(exercise) or (exercise is None and not contact_analysis.contacts):
-        cp = CalfRaiseParams(target_tempo_s=options.calf_tempo_s or CALF_TEMPOS_S.get(exercise or ""))
+    if is_calf or (exercise is None and not contact_analysis.contacts):
+        cp = CalfRaiseParams(target_tempo_s=options.calf_tempo_s or prescribed_tempo_s(spec))
         found_calf = detect_calf_raises(data, cp)
         calf, calf_sets = found_calf.calf_raises, found_calf.sets
         warnings.extend(found_calf.warnings)

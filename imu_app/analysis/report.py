@@ -8,9 +8,12 @@ unit in the name.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 from dataclasses import dataclass, field
 from typing import Any
+
+from imu_app.core import ContactKind, ContactRole, HoldEnd, Knee, SetKind
 
 __all__ = [
     "SCHEMA",
@@ -65,11 +68,11 @@ class Contact:
     jump_height_cm: float | None = None
     rsi: float | None = None
     flight_contact_ratio: float | None = None
-    kind: str = "hop"
+    kind: ContactKind = ContactKind.HOP
     swing_time_ms: float | None = None
     complete: bool = True
     set_index: int | None = None
-    role: str | None = None
+    role: ContactRole | None = None
     next_flight_time_ms: float | None = None
     next_jump_height_cm: float | None = None
 
@@ -84,7 +87,7 @@ class Landing:
     hold_s: float
     hold_target_s: float
     hold_target_met: bool
-    ended_by: str
+    ended_by: HoldEnd
     sway_gyr_rms_dps: float | None = None
     sway_acc_rms_g: float | None = None
     window_s: float | None = None
@@ -107,7 +110,7 @@ class CalfRaiseRep:
     bottom_pause_s: float
     range_deg: float | None = None
     partial: bool = False
-    knee: str | None = None
+    knee: Knee | None = None
     set_index: int | None = None
 
 
@@ -137,7 +140,7 @@ class SetSummary:
     """A bout of one activity separated from the next by rest."""
 
     index: int
-    kind: str
+    kind: SetKind
     start_s: float
     end_s: float
     count: int
@@ -182,6 +185,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if hasattr(value, "item"):  # numpy scalar
