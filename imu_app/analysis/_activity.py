@@ -41,8 +41,9 @@ import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import maximum_filter1d
+from scipy.ndimage import maximum_filter1d, minimum_filter1d
 
+from imu_app.analysis.report import Bout
 from imu_app.core import Activity, ImuData
 
 __all__ = ["ActivityParams", "Bout", "recognise_activities"]
@@ -68,27 +69,19 @@ class ActivityParams:
     calf_acc_std_g: float = 0.3
     calf_max_gyr_rms_dps: float = 60.0
     calf_tilt_var: float = 2e-4
+    calf_tilt_var_rep: float = 1.5e-3
+    calf_min_gyr_rms_dps: float = 8.0
+    calf_min_acc_std_g: float = 0.015
     hold_quiet_s: float = 1.0
+    hold_max_s: float = 6.0
     hold_max_rest_s: float = 15.0
-    calf_max_pause_s: float = 5.0
+    calf_max_pause_s: float = 6.0
+    calf_min_s: float = 4.0
+    walk_min_cycle_s: float = 0.87
     gait_max_pause_s: float = 2.0
     hop_max_pause_s: float = 2.5
     min_bout_s: float = 1.0
-
-
-@dataclass(frozen=True)
-class Bout:
-    """A stretch of one activity: ``start_s``-``end_s`` (s from the first sample), what it is, and how sure
-    the recognition is (0-1: the share of its windows whose own features agree)."""
-
-    start_s: float
-    end_s: float
-    activity: Activity
-    confidence: float
-
-    @property
-    def duration_s(self) -> float:
-        return self.end_s - self.start_s
+    settle_s: float = 1.0
 
 
 # Window labels (finer than activities): a lone landing and slow movement become activities in context.
@@ -136,8 +129,8 @@ def recognise_activities(data: ImuData, params: ActivityParams | None = None) ->
     else:
         g2 = None
 
-    half = max(int(round(0.5 * p.window_s / p.bin_s)), 1)
-    step = max(int(round(p.step_s / p.bin_s)), 1)
+    half = max(round(0.5 * p.window_s / p.bin_s), 1)
+    step = max(round(p.step_s / p.bin_s), 1)
     centres = np.arange(0, nb, step)
     lo = np.clip(centres - half, 0, nb)
     hi = np.clip(centres + half, 0, nb)
@@ -152,22 +145,31 @@ def recognise_activities(data: ImuData, params: ActivityParams | None = None) ->
     flight = wsum((amin < p.flight_g).astype(float)) / nfill
     peak = maximum_filter1d(np.where(filled, amax, 0.0), size=2 * half + 1, mode="nearest")[centres]
     impacts = _impacts(amax, filled, p)
-    n_imp = wsum(impacts.astype(float))
+    # Counts are whole numbers; the difference of two running sums is not, to the last bit.
+    n_imp = np.rint(wsum(impacts.astype(float)))
     unit = vec / np.maximum(np.linalg.norm(vec, axis=1), 1e-9)[:, None]
     r = np.sqrt(sum((wsum(unit[:, k]) / nfill) ** 2 for k in range(3)))
     tilt_var = 1.0 - np.minimum(r, 1.0)
     g_rms = np.sqrt(wsum(g2) / nfill) if g2 is not None else None
 
-    labels = _window_labels(n_imp, flight, std_a, peak, tilt_var, g_rms, p)
+    labels = _window_labels(n_imp, flight, std_a, peak, tilt_var, g_rms=g_rms, p=p)
     activity_bins = _activity_bins(amean, amax, g2, filled, p)
-    bouts = _bouts(labels, centres * p.bin_s, duration, impacts, activity_bins, p)
+    # Hard landings: impacts of at least ``landing_g`` with a flight dip in the 0.3 s before them (a
+    # push-off loads the shank too, but from stance).
+    w = max(round(0.3 / p.bin_s), 1)
+    dip = minimum_filter1d(np.where(filled, amin, 1.0), size=w, mode="nearest")
+    before = np.r_[np.ones(w // 2 + 1), dip[: -(w // 2 + 1)]] if dip.size > w else dip
+    big = impacts & (amax >= p.landing_g) & (before < p.flight_g)
+    bouts = _bouts(
+        labels, centres * p.bin_s, duration, moving=activity_bins, g2=g2, amean=amean, big=big, p=p
+    )
     return bouts
 
 
 def _impacts(amax: np.ndarray, filled: np.ndarray, p: ActivityParams) -> np.ndarray:
     """Bins holding an impact: a peak of ``|a|`` above ``impact_g``, the highest within ``impact_gap_s``."""
     x = np.where(filled, amax, 0.0)
-    gap = max(int(round(p.impact_gap_s / p.bin_s)), 1)
+    gap = max(round(p.impact_gap_s / p.bin_s), 1)
     local = maximum_filter1d(x, size=2 * gap + 1, mode="nearest")
     cand = (x >= p.impact_g) & (x == local)
     # Equal neighbours (a clipped peak) count once.
@@ -175,7 +177,7 @@ def _impacts(amax: np.ndarray, filled: np.ndarray, p: ActivityParams) -> np.ndar
     return cand
 
 
-def _window_labels(n_imp, flight, std_a, peak, tilt_var, g_rms, p: ActivityParams) -> np.ndarray:  # type: ignore[no-untyped-def]
+def _window_labels(n_imp, flight, std_a, peak, tilt_var, *, g_rms, p: ActivityParams) -> np.ndarray:  # type: ignore[no-untyped-def]
     """One label per window, first rule that matches (see the module's documentation)."""
     labels = np.full(n_imp.shape, _OTHER, dtype=object)
     has_g = g_rms is not None
@@ -188,11 +190,20 @@ def _window_labels(n_imp, flight, std_a, peak, tilt_var, g_rms, p: ActivityParam
         gait = (n_imp >= 2) & (n_imp <= 4) & (std_a >= 0.25) & ~hops & (peak < 3 * p.run_peak_g)
         running = gait & (peak >= p.run_peak_g)
     landing = (n_imp >= 1) & (peak >= p.landing_g) & ~hops & ~gait
-    quiet = (n_imp == 0) & (std_a < p.quiet_acc_std_g) & (~has_g | (g < p.quiet_gyr_rms_dps))
+    quiet = (n_imp == 0) & (std_a < p.quiet_acc_std_g) & (g < p.quiet_gyr_rms_dps)
     quiet &= tilt_var < p.calf_tilt_var
     slow = (n_imp == 0) & (std_a < p.calf_acc_std_g) & ~quiet
     if has_g:
         slow &= g < p.calf_max_gyr_rms_dps
+    # Below a calf raise's turning and tilting the leg only sways (standing, a single-leg hold): quiet.
+    sway = (
+        slow
+        & (tilt_var < p.calf_tilt_var_rep)
+        & (g < p.calf_min_gyr_rms_dps)
+        & (std_a < p.calf_min_acc_std_g)
+    )
+    quiet |= sway
+    slow &= ~sway
     labels[slow] = _SLOW
     labels[quiet] = _QUIET
     labels[landing] = _LANDING
@@ -217,19 +228,49 @@ def _runs(labels: np.ndarray) -> list[tuple[int, int, object]]:
     return [(int(a), int(b), labels[a]) for a, b in zip(starts, stops, strict=True)]
 
 
-def _bouts(labels, t_c, duration, impacts, moving, p: ActivityParams) -> tuple[Bout, ...]:  # type: ignore[no-untyped-def]
+def _bouts(labels, t_c, duration, *, moving, g2, amean, big, p: ActivityParams) -> tuple[Bout, ...]:  # type: ignore[no-untyped-def]
     step = float(t_c[1] - t_c[0]) if t_c.size > 1 else p.step_s
     lab = labels.copy()
-    # A landing followed by a quiet or slowly swaying hold is a landing hold.
-    hold_n = max(int(round(p.hold_quiet_s / step)), 1)
+    # A landing followed by a quiet or slowly swaying hold is a landing hold. A short run of hop windows
+    # with a single hard landing in it is such a landing too (the push-off and the flight of a hop and
+    # hold look like a hop); a drop jump's has two (the drop's and the rebound's).
+    hold_n = max(round(p.hold_quiet_s / step), 1)
+    max_hold_n = max(round(p.hold_max_s / step), 1)
+    hard = np.concatenate([[0], np.cumsum(big)])
     runs = _runs(lab)
     for k, (a, b, x) in enumerate(runs):
+        if x != Activity.HOPS or (b - a) * step > p.window_s or k + 1 >= len(runs):
+            continue
+        b0 = round((t_c[a] - 0.5 * p.window_s) / p.bin_s)
+        b1 = round((t_c[b - 1] + 0.5 * p.window_s) / p.bin_s)
+        n_hard = hard[min(max(b1, 0), big.size)] - hard[min(max(b0, 0), big.size)]
+        if n_hard <= 1:
+            lab[a:b] = _LANDING
+    # A landing next to hops, walking or running is their first or last landing (a drop jump's drop, the
+    # end of a set or of a run), not a hold; a short slow movement next to them is the leg settling.
+    runs = _runs(lab)
+    moving_kinds = (Activity.HOPS, Activity.WALKING, Activity.RUNNING)
+    for k, (a, b, x) in enumerate(runs):
+        near = [runs[j][2] for j in (k - 1, k + 1) if 0 <= j < len(runs) and runs[j][2] in moving_kinds]
+        if x in (_LANDING, _OTHER) and near and (b - a) * step <= 2 * p.window_s:
+            lab[a:b] = near[0]
+    # The leg settling after the last landing or stride, or stepping into the first.
+    runs = _runs(lab)
+    for k, (a, b, x) in enumerate(runs):
+        near = [runs[j][2] for j in (k - 1, k + 1) if 0 <= j < len(runs) and runs[j][2] in moving_kinds]
+        if x == _SLOW and near and (b - a) * step <= p.settle_s:
+            lab[a:b] = near[0]
+    runs = _runs(lab)
+    for a, b, x in runs:
         if x != _LANDING:
             continue
-        after = runs[k + 1] if k + 1 < len(runs) else None
-        if after is not None and after[2] in (_QUIET, _SLOW) and after[1] - after[0] >= hold_n:
-            lab[a:b] = Activity.LANDING_HOLDS
-            lab[after[0] : after[1]] = Activity.LANDING_HOLDS
+        held = lab[b : b + hold_n]
+        if held.size == hold_n and np.isin(held, [_QUIET, _SLOW]).all():
+            # The hold lasts while the leg stays quiet or sways slowly.
+            e, last = b, min(b + max_hold_n, lab.size)
+            while e < last and lab[e] in (_QUIET, _SLOW):
+                e += 1
+            lab[a:e] = Activity.LANDING_HOLDS
         else:
             lab[a:b] = _OTHER
     # Pauses within an activity's set: a quiet or slow stretch between two runs of one activity, shorter
@@ -241,21 +282,45 @@ def _bouts(labels, t_c, duration, impacts, moving, p: ActivityParams) -> tuple[B
         Activity.RUNNING: p.gait_max_pause_s,
         Activity.HOPS: p.hop_max_pause_s,
     }
-    lab[lab == _SLOW] = Activity.CALF_RAISES
+    # Slow movement is calf raises when it lasts for reps (two at least); a shorter one is a shift of
+    # weight or posture within a rest.
+    runs = _runs(lab)
+    for k in range(1, len(runs) - 1):
+        a, b, x = runs[k]
+        if (
+            x == _QUIET
+            and runs[k - 1][2] == _SLOW
+            and runs[k + 1][2] == _SLOW
+            and (b - a) * step <= p.calf_max_pause_s
+        ):
+            lab[a:b] = _SLOW
+    min_calf = max(round(p.calf_min_s / step), 1)
+    for a, b, x in _runs(lab):
+        if x == _SLOW:
+            lab[a:b] = Activity.CALF_RAISES if b - a >= min_calf else _QUIET
     for _ in range(2):
         runs = _runs(lab)
         for k in range(1, len(runs) - 1):
             a, b, x = runs[k]
             before, after = runs[k - 1][2], runs[k + 1][2]
-            if before == after and before in pauses and x != before:
-                if (x in (_QUIET, Activity.CALF_RAISES, _OTHER) and (b - a) * step <= pauses[before]) or b - a <= 1:
-                    lab[a:b] = before
+            if before != after or before not in pauses or x == before:
+                continue
+            if (
+                x in (_QUIET, Activity.CALF_RAISES, _OTHER) and (b - a) * step <= pauses[before]
+            ) or b - a <= 1:
+                lab[a:b] = before
     # Walking and running in one bout: the majority decides (a jog to walk transition splits at its runs).
     lab[lab == _QUIET] = Activity.REST
     lab[lab == _OTHER] = Activity.OTHER
+    # Walking or running is decided per bout, by its cadence (below): runs of the two join.
+    gait_run = np.isin(lab, [Activity.WALKING, Activity.RUNNING])
+    for a, b, x in _runs(gait_run):
+        if x:
+            vals, counts = np.unique(lab[a:b].astype(str), return_counts=True)
+            lab[a:b] = Activity(str(vals[int(np.argmax(counts))]))
     runs = _runs(lab)
     # Too short a bout joins its longer neighbour.
-    min_n = max(int(round(p.min_bout_s / step)), 1)
+    min_n = max(round(p.min_bout_s / step), 1)
     merged: list[list] = []
     for a, b, x in runs:
         if merged and (b - a < min_n) and x != Activity.REST:
@@ -265,13 +330,23 @@ def _bouts(labels, t_c, duration, impacts, moving, p: ActivityParams) -> tuple[B
             merged[-1][1] = b
             continue
         merged.append([a, b, x])
+    gait_signal = np.sqrt(g2) if g2 is not None else amean
+    for m in merged:
+        if m[2] in (Activity.WALKING, Activity.RUNNING):
+            b0 = round((t_c[m[0]] - 0.5 * step) / p.bin_s)
+            b1 = round((t_c[m[1] - 1] + 0.5 * step) / p.bin_s)
+            cycle = _cycle_s(gait_signal[max(b0, 0) : b1], p.bin_s)
+            if cycle is not None:
+                m[2] = Activity.WALKING if cycle >= p.walk_min_cycle_s else Activity.RUNNING
     out: list[Bout] = []
     bin_s = p.bin_s
     for i, (a, b, x) in enumerate(merged):
         s = 0.0 if i == 0 else float(t_c[a] - 0.5 * step)
         e = duration if i == len(merged) - 1 else float(t_c[b - 1] + 0.5 * step)
-        agree = float(np.mean(labels[a:b] == x)) if x != Activity.LANDING_HOLDS else float(
-            np.mean(np.isin(labels[a:b], [_LANDING, _QUIET, _SLOW]))
+        agree = (
+            float(np.mean(labels[a:b] == x))
+            if x != Activity.LANDING_HOLDS
+            else float(np.mean(np.isin(labels[a:b], [_LANDING, _QUIET, _SLOW])))
         )
         if x == Activity.CALF_RAISES:
             agree = float(np.mean(np.isin(labels[a:b], [_SLOW, _QUIET])))
@@ -280,19 +355,25 @@ def _bouts(labels, t_c, duration, impacts, moving, p: ActivityParams) -> tuple[B
         elif x == Activity.OTHER:
             agree = float(np.mean(labels[a:b] == _OTHER))
         out.append(Bout(start_s=s, end_s=e, activity=Activity(x), confidence=round(agree, 3)))
-    return _refine_edges(tuple(out), moving, bin_s, p)
+    refined = _refine_edges(tuple(out), moving, bin_s, p)
+    # Bin resolution: milliseconds are all the edges carry.
+    return tuple(
+        dataclasses.replace(b, start_s=round(b.start_s, 3), end_s=round(b.end_s, 3)) for b in refined
+    )
 
 
-def _refine_edges(bouts: tuple[Bout, ...], moving: np.ndarray, bin_s: float, p: ActivityParams) -> tuple[Bout, ...]:
+def _refine_edges(
+    bouts: tuple[Bout, ...], moving: np.ndarray, bin_s: float, p: ActivityParams
+) -> tuple[Bout, ...]:
     """Move the edge between a bout of rest and an active bout to where the movement starts or stops."""
     if len(bouts) < 2:
         return bouts
     out = list(bouts)
-    reach = int(round(0.5 * p.window_s / bin_s)) + 1
+    reach = round(0.5 * p.window_s / bin_s) + 1
     nb = moving.size
     for i in range(len(out) - 1):
         left, right = out[i], out[i + 1]
-        edge = int(round(left.end_s / bin_s))
+        edge = round(left.end_s / bin_s)
         a, b = max(edge - reach, 0), min(edge + reach, nb)
         seg = moving[a:b]
         if left.activity == Activity.REST and right.activity != Activity.REST:
@@ -307,3 +388,21 @@ def _refine_edges(bouts: tuple[Bout, ...], moving: np.ndarray, bin_s: float, p: 
             out[i] = dataclasses.replace(left, end_s=new)
             out[i + 1] = dataclasses.replace(right, start_s=new)
     return tuple(out)
+
+
+def _cycle_s(x: np.ndarray, bin_s: float) -> float | None:
+    """The gait cycle (s) of a bout: the lag of the highest autocorrelation of the swing signal between
+    0.5 and 2 s (a running cycle lasts 0.6-0.8 s, a walking one 0.9-1.4 s)."""
+    n = x.size
+    lo, hi = int(0.5 / bin_s), int(2.0 / bin_s)
+    if n < 2 * hi:
+        return None
+    y = x - x.mean()
+    f = np.fft.rfft(y, 2 * n)
+    ac = np.fft.irfft(f * np.conj(f))[: hi + 1]
+    if ac[0] <= 0:
+        return None
+    seg = ac[lo : hi + 1] / ac[0]
+    # The first strong peak: half-cycle echoes are weaker than the full cycle's.
+    k = int(np.argmax(seg))
+    return (lo + k) * bin_s

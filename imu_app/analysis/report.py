@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from imu_app.core import ContactKind, ContactRole, HoldEnd, Knee, SetKind
+from imu_app.core import Activity, ContactKind, ContactRole, HoldEnd, Knee, SetKind
 
 __all__ = [
     "SCHEMA",
@@ -149,6 +149,22 @@ class SetSummary:
 
 
 @dataclass(frozen=True)
+class Bout:
+    """A stretch of one activity as activity recognition found it: ``start_s``-``end_s`` (s from the first
+    sample), what it is, and how sure the recognition is (0-1: the share of its windows whose own features
+    agree with the bout's activity)."""
+
+    start_s: float
+    end_s: float
+    activity: Activity
+    confidence: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
+
+
+@dataclass(frozen=True)
 class AlgorithmInfo:
     name: str
     version: str
@@ -163,6 +179,7 @@ class AnalysisReport:
     landings: tuple[Landing, ...] = ()
     calf_raises: CalfRaises = field(default_factory=CalfRaises)
     sets: tuple[SetSummary, ...] = ()
+    bouts: tuple[Bout, ...] = ()
     schema: str = SCHEMA
 
     def to_dict(self) -> dict[str, Any]:
@@ -174,6 +191,7 @@ class AnalysisReport:
             "landings": _plain(self.landings),
             "calf_raises": _plain(self.calf_raises),
             "sets": _plain(self.sets),
+            "bouts": _plain(self.bouts),
             "algorithm": _plain(self.algorithm),
         }
 
