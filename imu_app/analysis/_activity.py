@@ -82,6 +82,7 @@ class ActivityParams:
     hop_max_pause_s: float = 2.5
     min_bout_s: float = 1.0
     settle_s: float = 1.0
+    edge_margin_s: float = 0.2
 
 
 # Window labels (finer than activities): a lone landing and slow movement become activities in context.
@@ -265,7 +266,11 @@ def _bouts(labels, t_c, duration, *, moving, g2, amean, big, p: ActivityParams) 
         if x != _LANDING:
             continue
         held = lab[b : b + hold_n]
-        if held.size == hold_n and np.isin(held, [_QUIET, _SLOW]).all():
+        if (
+            held.size == hold_n
+            and np.isin(held, [_QUIET, _SLOW]).mean() >= 0.5
+            and not np.isin(held, moving_kinds).any()
+        ):
             # The hold lasts while the leg stays quiet or sways slowly.
             e, last = b, min(b + max_hold_n, lab.size)
             while e < last and lab[e] in (_QUIET, _SLOW):
@@ -298,17 +303,24 @@ def _bouts(labels, t_c, duration, *, moving, g2, amean, big, p: ActivityParams) 
     for a, b, x in _runs(lab):
         if x == _SLOW:
             lab[a:b] = Activity.CALF_RAISES if b - a >= min_calf else _QUIET
-    for _ in range(2):
-        runs = _runs(lab)
-        for k in range(1, len(runs) - 1):
-            a, b, x = runs[k]
-            before, after = runs[k - 1][2], runs[k + 1][2]
-            if before != after or before not in pauses or x == before:
-                continue
-            if (
-                x in (_QUIET, Activity.CALF_RAISES, _OTHER) and (b - a) * step <= pauses[before]
-            ) or b - a <= 1:
-                lab[a:b] = before
+    # Two runs of one activity with only quiet, slow or other movement between them, for no longer than
+    # the activity's pauses, are one bout; so are two runs split by a lone window of another label.
+    runs = _runs(lab)
+    quiet_kinds = (_QUIET, _OTHER, Activity.CALF_RAISES)
+    last: dict[object, int] = {}
+    for k, (a, _b, x) in enumerate(runs):
+        if x in pauses and x in last:
+            j = last[x]
+            between = runs[j + 1 : k]
+            gap = (a - runs[j][1]) * step
+            calm = all(r[2] in quiet_kinds and r[2] != x for r in between)
+            lone = len(between) == 1 and between[0][1] - between[0][0] <= 1
+            if (calm and gap <= pauses[x]) or lone:
+                lab[runs[j][1] : a] = x
+        if x in pauses:
+            last = {x: k}
+        elif x not in quiet_kinds:
+            last = {}
     # Walking and running in one bout: the majority decides (a jog to walk transition splits at its runs).
     lab[lab == _QUIET] = Activity.REST
     lab[lab == _OTHER] = Activity.OTHER
@@ -365,7 +377,9 @@ def _bouts(labels, t_c, duration, *, moving, g2, amean, big, p: ActivityParams) 
 def _refine_edges(
     bouts: tuple[Bout, ...], moving: np.ndarray, bin_s: float, p: ActivityParams
 ) -> tuple[Bout, ...]:
-    """Move the edge between a bout of rest and an active bout to where the movement starts or stops."""
+    """Move the edge between a bout of rest and an active bout to where the movement starts or stops, less
+    or plus ``edge_margin_s``: a movement starts before its signal crosses a threshold (a countermovement,
+    a weight shift) and settles after it falls below."""
     if len(bouts) < 2:
         return bouts
     out = list(bouts)
@@ -378,10 +392,10 @@ def _refine_edges(
         seg = moving[a:b]
         if left.activity == Activity.REST and right.activity != Activity.REST:
             hits = np.flatnonzero(seg)
-            new = (a + int(hits[0])) * bin_s if hits.size else None
+            new = (a + int(hits[0])) * bin_s - p.edge_margin_s if hits.size else None
         elif right.activity == Activity.REST and left.activity != Activity.REST:
             hits = np.flatnonzero(seg)
-            new = (a + int(hits[-1]) + 1) * bin_s if hits.size else None
+            new = (a + int(hits[-1]) + 1) * bin_s + p.edge_margin_s if hits.size else None
         else:
             new = None
         if new is not None and left.start_s < new < right.end_s:
