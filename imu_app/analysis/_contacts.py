@@ -863,25 +863,45 @@ class HopContactStream:
     only once :data:`MAX_LOOKAHEAD_S` of samples follow its take-off (or its landing, when it has none),
     beyond which no later sample can change it.
 
+    The buffer stays bounded when no contact comes (a long rest after a set's last landing, whose contact
+    ends only at the next take-off): once it spans more than ``max_buffer_s``, the stance in its middle is
+    left out. What is kept is its *head*, up to :data:`MAX_LOOKAHEAD_S` past the last flight sample
+    (``|a| < flight_max_g``) and so past every decision about the pending landing, and its *tail*, the last
+    ``2 MAX_LOOKAHEAD_S``, whose first :data:`MAX_LOOKAHEAD_S` hold no flight sample either, so that any
+    later take-off finds all it looks back at. The detector works in samples and reads times only at
+    events, so the head joined to the tail gives it the same events, with their true times, as the whole
+    stance would. A gap counts as a flight sample here: a contact may start where samples resume.
+
     Parameters
     ----------
     sample_rate_hz
         Nominal rate, to recognise gaps between chunks (``GAP_FACTOR`` periods).
     params
         As for :func:`detect_hop_contacts`.
+    max_buffer_s
+        Length of the buffer beyond which the stance in its middle is left out (at least
+        ``4 MAX_LOOKAHEAD_S``).
     """
 
-    def __init__(self, sample_rate_hz: float, params: ContactParams | None = None) -> None:
+    def __init__(
+        self,
+        sample_rate_hz: float,
+        params: ContactParams | None = None,
+        *,
+        max_buffer_s: float = 4 * MAX_LOOKAHEAD_S,
+    ) -> None:
         if not sample_rate_hz or sample_rate_hz <= 0:
             raise AnalysisError("HopContactStream needs the nominal sample rate (Hz) of the sensor")
         self.sample_rate_hz = float(sample_rate_hz)
         self.params = params or ContactParams()
+        self.max_buffer_s = max(float(max_buffer_s), 4 * MAX_LOOKAHEAD_S)
         self._t = np.empty(0)
         self._acc = np.empty((0, 3))
+        self._index = np.empty(0, dtype=np.int64)  # index of each buffered sample in the whole stream
         self._gap_after: list[int] = []  # buffer indices i with a gap between i and i + 1
         self._t_origin: float | None = None
         self._last_landing_s = -np.inf
-        self._dropped = 0
+        self._n_fed = 0
 
     def feed(self, t_s: np.ndarray, acc_g: np.ndarray, gaps: tuple[Gap, ...] = ()) -> HopContacts:
         """Add samples (times on the same clock as before) and return the contacts that became final."""
@@ -897,11 +917,20 @@ class HopContactStream:
         self._gap_after.extend(offset + g.before_idx for g in gaps)
         self._t = np.concatenate([self._t, t])
         self._acc = np.concatenate([self._acc, acc])
-        return self._release(final=False)
+        self._index = np.concatenate([self._index, self._n_fed + np.arange(t.size, dtype=np.int64)])
+        self._n_fed += t.size
+        out = self._release(final=False)
+        self._bound()
+        return out
 
     def finish(self) -> HopContacts:
         """Return the contacts still held back once no more samples will come."""
         return self._release(final=True)
+
+    @property
+    def buffered(self) -> int:
+        """Samples held: about ``max_buffer_s`` at most, plus a chunk and a flight's look-ahead."""
+        return int(self._t.size)
 
     def _release(self, *, final: bool) -> HopContacts:
         p = self.params
@@ -926,7 +955,7 @@ class HopContactStream:
         ready = new & (final | settled)
         # Release in order only: a contact waits for every earlier one.
         ready &= np.cumprod(ready | ~new).astype(bool)
-        out = _take(found, ready, shift=shift, index_shift=self._dropped)
+        out = self._in_stream_indices(_take(found, ready, shift=shift))
         if np.any(ready):
             self._last_landing_s = float(out.landing_s[-1])
             # Restart the buffer inside the last released contact: just after its landing edge, where no
@@ -935,11 +964,54 @@ class HopContactStream:
             k = int(found.landing_idx[i_last])
             cut = k + 2 if k >= 0 else 0
             if not final and 0 < cut < self._t.size:
-                self._t = self._t[cut:]
-                self._acc = self._acc[cut:]
-                self._gap_after = [i - cut for i in self._gap_after if i - cut >= 0]
-                self._dropped += cut
+                self._keep(np.arange(cut, self._t.size))
         return out
+
+    def _in_stream_indices(self, found: HopContacts) -> HopContacts:
+        """Sample indices of the buffer as indices in the whole stream."""
+
+        def whole(idx: np.ndarray) -> np.ndarray:
+            return np.where(idx >= 0, self._index[np.clip(idx, 0, max(self._index.size - 1, 0))], -1)
+
+        return HopContacts(
+            landing_s=found.landing_s,
+            takeoff_s=found.takeoff_s,
+            flight_before_ms=found.flight_before_ms,
+            flight_after_ms=found.flight_after_ms,
+            complete=found.complete,
+            landing_idx=whole(found.landing_idx),
+            takeoff_idx=whole(found.takeoff_idx),
+            params=found.params,
+        )
+
+    def _bound(self) -> None:
+        """Leave out the stance in the middle of a buffer longer than ``max_buffer_s`` (see the class)."""
+        t = self._t
+        if t.size < 4 or t[-1] - t[0] <= self.max_buffer_s:
+            return
+        # Flight samples, and the first sample after each gap (a contact may start there), are where
+        # decisions are made; the stance after them for MAX_LOOKAHEAD_S belongs to them.
+        marks = np.linalg.norm(self._acc, axis=1) < self.params.flight_max_g
+        marks[[g + 1 for g in self._gap_after if g + 1 < t.size]] = True
+        flight = np.flatnonzero(marks)
+        tail_start = int(np.searchsorted(t, t[-1] - 2 * MAX_LOOKAHEAD_S))
+        guard_end = int(np.searchsorted(t, t[tail_start] + MAX_LOOKAHEAD_S, side="right"))
+        before_tail = flight[flight < guard_end]
+        last_flight_t = float(t[before_tail[-1]]) if before_tail.size else float(t[0])
+        head_end = int(np.searchsorted(t, last_flight_t + MAX_LOOKAHEAD_S, side="right"))
+        if before_tail.size and before_tail[-1] >= tail_start:
+            return  # a flight begins too close to the tail's start: wait for it to settle
+        if head_end + 1 >= tail_start:
+            return
+        self._keep(np.r_[np.arange(head_end), np.arange(tail_start, t.size)])
+
+    def _keep(self, rows: np.ndarray) -> None:
+        position = np.full(self._t.size, -1, dtype=np.int64)
+        position[rows] = np.arange(rows.size)
+        self._t = self._t[rows]
+        self._acc = self._acc[rows]
+        self._index = self._index[rows]
+        self._gap_after = [int(position[i]) for i in self._gap_after if position[i] >= 0]
 
 
 def _take(found: HopContacts, mask: np.ndarray, shift: float = 0.0, index_shift: int = 0) -> HopContacts:

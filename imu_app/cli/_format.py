@@ -93,6 +93,15 @@ def format_table(report: AnalysisReport) -> str:
         f"leg {rec['leg'] or 'not given'}",
     ]
     out += [f"Warning    {w}" for w in rec["warnings"]]
+    active = [b for b in d.get("bouts", []) if b["activity"] not in ("rest", "other")]
+    if active:
+        guessed = " (recognised, not given)" if rec["exercise"] is None else ""
+        out.append(f"Activity   {len(active)} bout(s){guessed}:")
+        out += [
+            f"             {b['start_s']:7.1f}-{b['end_s']:7.1f} s  {b['activity'].replace('_', ' ')}"
+            f"  (confidence {100 * b['confidence']:.0f} %)"
+            for b in active
+        ]
 
     out.append("")
     if d["sets"]:

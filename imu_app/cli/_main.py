@@ -20,9 +20,9 @@ from imu_app.cli._devices import add_device_commands
 from imu_app.cli._format import FORMATTERS
 from imu_app.cli._history import add_history_commands
 from imu_app.cli._live import parse_speed, run_live
-from imu_app.core import ImuAppError, ImuData
+from imu_app.core import EXERCISE_NAMES, ImuAppError, ImuData
 from imu_app.recordings import load, write_native
-from imu_app.sim import EXERCISES, SensorParams, exercise_options, simulate, write_truth
+from imu_app.sim import SensorParams, exercise_options, simulate, write_truth
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -64,10 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--exercise",
         "-e",
-        choices=EXERCISES,
+        choices=EXERCISE_NAMES,
         metavar="EXERCISE",
         help="exercise performed, one of: "
-        + ", ".join(EXERCISES)
+        + ", ".join(EXERCISE_NAMES)
         + " (default: from the recording's metadata)",
     )
     a.add_argument("--leg", choices=["left", "right"], help="instrumented leg (default: from the metadata)")
@@ -154,7 +154,11 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("files", nargs="+", type=Path, metavar="FILE")
     i.add_argument("--output", "-o", type=Path, required=True, help="native CSV to write")
     i.add_argument(
-        "--exercise", "-e", choices=EXERCISES, metavar="EXERCISE", help="exercise to note in the metadata"
+        "--exercise",
+        "-e",
+        choices=EXERCISE_NAMES,
+        metavar="EXERCISE",
+        help="exercise to note in the metadata",
     )
     i.add_argument("--leg", choices=["left", "right"], help="instrumented leg to note in the metadata")
     i.add_argument("--athlete", help="athlete to note in the metadata")
@@ -171,7 +175,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_exercise_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    s.add_argument("exercise", metavar="EXERCISE", help="one of: " + ", ".join(EXERCISES))
+    s.add_argument("exercise", metavar="EXERCISE", help="one of: " + ", ".join(EXERCISE_NAMES))
     s.add_argument(
         "--output", "-o", type=Path, help="native CSV to write (with --live: record the stream to it)"
     )
@@ -208,7 +212,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
     s.set_defaults(run=_cmd_simulate)
 
-    add_history_commands(sub, EXERCISES)
+    add_history_commands(sub, EXERCISE_NAMES)
     add_device_commands(sub)
     return p
 
@@ -217,7 +221,7 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--exercise",
         "-e",
-        choices=EXERCISES,
+        choices=EXERCISE_NAMES,
         metavar="EXERCISE",
         help="exercise performed (default: from the recording's metadata)",
     )
@@ -240,7 +244,7 @@ def _tempo(text: str) -> tuple[float, float, float, float]:
 def _exercise_help() -> str:
     """Each exercise's --set options with their defaults (a pair is a range drawn from per rep)."""
     lines = ["exercise options (--set KEY=VALUE; a [min,max] pair is a range drawn from per rep):"]
-    for name in EXERCISES:
+    for name in EXERCISE_NAMES:
         opts = ", ".join(
             f"{k}={json.dumps(list(v) if isinstance(v, tuple) else v)}"
             for k, v in exercise_options(name).items()

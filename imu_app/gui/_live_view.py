@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from imu_app.core import exercise_spec
 from imu_app.gui._settings import AppSettings
 from imu_app.gui._stream import Stream, magnitude
 
@@ -100,8 +101,8 @@ class NumbersPanel(QWidget):
         else:
             self.height.set(_fmt(h, ".1f"), "cm")
         self.rsi.set(_fmt(log.last_rsi, ".2f"))
-        exercise = stream.exercise or ""
-        if "calf" in exercise:
+        spec = exercise_spec(stream.exercise)
+        if spec is not None and spec.is_calf_raise:
             self.count.caption.setText("Reps")
             self.count.set(str(m.reps), "calf raises")
         else:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from imu_app.core import CATALOGUE, ExerciseKind, exercise_spec
 from imu_app.history._errors import HistoryError
 
 __all__ = ["METRICS", "PLYOMETRIC_EXERCISES", "Metric", "get_metric", "metrics_for_exercise"]
@@ -80,9 +81,7 @@ _BY_NAME = {m.name: m for m in METRICS}
 
 #: Exercises whose sessions count as plyometric load (the 36-hour rule); calf raises, walking and running
 #: do not.
-PLYOMETRIC_EXERCISES = frozenset(
-    {"pogo_hops", "lateral_hops", "forward_hop_hold", "leap_and_hop", "step_hop", "drop_jump", "squat_drop"}
-)
+PLYOMETRIC_EXERCISES = frozenset(name for name, spec in CATALOGUE.items() if spec.is_plyometric)
 
 _BY_EXERCISE: dict[str, tuple[str, ...]] = {
     "landing": ("time_to_stabilisation_s", "hold_s", "sway_gyr_rms_dps"),
@@ -104,14 +103,16 @@ def get_metric(name: str) -> Metric:
 
 def metrics_for_exercise(exercise: str | None) -> tuple[Metric, ...]:
     """The metrics a coach looks at for ``exercise``, most important first."""
-    ex = exercise or ""
-    if "calf" in ex:
+    spec = exercise_spec(exercise)
+    if spec is None:
+        names = _BY_EXERCISE["hop"]
+    elif spec.is_calf_raise:
         names = _BY_EXERCISE["calf"]
-    elif ex in ("walking", "running"):
+    elif spec.is_gait:
         names = _BY_EXERCISE["stride"]
-    elif ex in ("forward_hop_hold", "squat_drop"):
+    elif spec.kind is ExerciseKind.LANDING_HOLDS:
         names = _BY_EXERCISE["landing"]
-    elif ex in ("leap_and_hop", "step_hop"):
+    elif spec.has_holds:
         names = _BY_EXERCISE["hop"] + _BY_EXERCISE["landing"]
     else:
         names = _BY_EXERCISE["hop"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
-from imu_app.analysis._pipeline import CALF_TEMPOS_S, HOLD_TARGETS_S
+from imu_app.core import CATALOGUE
 
 __all__ = ["PROGRAMME", "Counted", "Exercise", "exercise"]
 
@@ -85,7 +85,7 @@ PROGRAMME: dict[str, Exercise] = {
             Counted.HOLDS,
             5,
             1,
-            hold_target_s=HOLD_TARGETS_S["forward_hop_hold"],
+            hold_target_s=CATALOGUE["forward_hop_hold"].hold_target_s,
             instructions="Balance on one foot, hop forward as far as you can, land on the same leg and "
             "hold the landing for 5 s.",
         ),
@@ -95,7 +95,7 @@ PROGRAMME: dict[str, Exercise] = {
             Counted.CONTACTS,
             9,
             1,
-            hold_target_s=HOLD_TARGETS_S["leap_and_hop"],
+            hold_target_s=CATALOGUE["leap_and_hop"].hold_target_s,
             instructions="Leap forward off both feet, land on one leg, find your balance, then 8 hops on "
             "the spot as high as you can.",
         ),
@@ -105,7 +105,7 @@ PROGRAMME: dict[str, Exercise] = {
             Counted.CONTACTS,
             5,
             3,
-            hold_target_s=HOLD_TARGETS_S["step_hop"],
+            hold_target_s=CATALOGUE["step_hop"].hold_target_s,
             instructions="Hop onto a low platform, regain balance, hop off as far as you can, then three "
             "short fast hops without a pause.",
         ),
@@ -115,7 +115,7 @@ PROGRAMME: dict[str, Exercise] = {
             Counted.HOLDS,
             5,
             1,
-            hold_target_s=HOLD_TARGETS_S["squat_drop"],
+            hold_target_s=CATALOGUE["squat_drop"].hold_target_s,
             instructions="Stand tall, drop into a quarter squat and freeze the landing.",
         ),
         Exercise(
@@ -132,7 +132,7 @@ PROGRAMME: dict[str, Exercise] = {
             Counted.REPS,
             15,
             3,
-            tempo_s=(1.0, 0.0, 1.0, 0.0),
+            tempo_s=CATALOGUE["single_leg_calf_raise"].tempo_s,
             instructions="Knee slightly bent, rise from flat onto the ball of the foot and back down.",
         ),
         Exercise(
@@ -141,7 +141,7 @@ PROGRAMME: dict[str, Exercise] = {
             Counted.REPS,
             10,
             1,
-            tempo_s=CALF_TEMPOS_S["eccentric_calf_raise"],
+            tempo_s=CATALOGUE["eccentric_calf_raise"].tempo_s,
             instructions="Rise on both feet, lift one leg, lower slowly on the other, hold at the lowest "
             "point, put the other foot down and rise again.",
         ),
