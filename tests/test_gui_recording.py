@@ -40,6 +40,9 @@ class FakeNow:
 
 @pytest.fixture
 def loop(qapp):
+    # Closing a test's window must not quit the application: that would stop the event loop under a
+    # coroutine still waiting on it (the app itself waits for lastWindowClosed instead).
+    qapp.setQuitOnLastWindowClosed(False)
     lp = qasync.QEventLoop(qapp, already_running=False)
     asyncio.set_event_loop(lp)
     yield lp
