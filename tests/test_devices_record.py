@@ -95,3 +95,40 @@ def test_cli_device_commands_exist(capsys):
             main([command, "--help"])
         assert exc.value.code == 0
     assert "--recording" in capsys.readouterr().out
+
+
+def test_cli_record_with_an_athlete_saves_the_session_to_the_history(tmp_path, monkeypatch, capsys):
+    """``imu-app record --athlete`` on the virtual link, stopped by Ctrl-C (SIGINT) once the sensor has sent
+    enough: the recording is written, then saved to the history, and the command says where."""
+    import contextlib
+    import signal
+
+    from imu_app.cli import _devices
+    from imu_app.history import HistoryStore
+
+    @contextlib.asynccontextmanager
+    async def virtual_central(adapter):
+        async with bench() as b:
+
+            async def ctrl_c():
+                await b.wait_packets_built(150)
+                signal.raise_signal(signal.SIGINT)  # the loop's handler sets the stop event
+
+            task = asyncio.ensure_future(ctrl_c())
+            try:
+                yield b.central
+            finally:
+                task.cancel()
+
+    monkeypatch.setattr(_devices, "open_central", virtual_central)
+    out, db = tmp_path / "rec.csv", tmp_path / "history.sqlite"
+    argv = ["record", "-d", "AnkleIMU-0001", "-o", str(out), "-e", "pogo_hops", "--leg", "left"]
+    assert main([*argv, "--athlete", "Anna", "--db", str(db), "--scan-timeout", "0.5"]) == 0
+    err = capsys.readouterr().err
+    data = load(out)
+    assert len(data) > 0 and data.meta.athlete == "Anna"
+    with HistoryStore(db, create=False) as store:
+        (s,) = store.sessions(athlete="Anna")
+        assert (s.exercise, s.leg) == ("pogo_hops", "left")
+    assert f"saved to the history at {db}: session {s.id} (pogo_hops, left)" in err
+    assert "from the app's clock" in err

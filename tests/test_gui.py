@@ -35,6 +35,9 @@ class FakeNow:
 
 @pytest.fixture
 def loop(qapp):
+    # Closing a test's window must not quit the application: that would stop the event loop under a
+    # coroutine still waiting on it (the app itself waits for lastWindowClosed instead).
+    qapp.setQuitOnLastWindowClosed(False)
     lp = qasync.QEventLoop(qapp, already_running=False)
     asyncio.set_event_loop(lp)
     yield lp
@@ -237,3 +240,35 @@ def test_connect_to_the_emulated_sensor_stream_drop_reconnect_and_disconnect(win
     assert not stream.running and stream.summary is not None
     assert stream.summary.health.reconnects == 1 and stream.summary.health.source_state == "stopped"
     assert "stopped" in seen["after"]
+
+
+def test_a_second_instance_is_told_in_one_sentence_and_exits(monkeypatch, tmp_path, capsys):
+    from PySide6.QtCore import QLockFile
+
+    from imu_app.gui import _app
+
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    assert _app.instance_lock_path() == tmp_path / "imu-app.lock"
+    first = QLockFile(str(tmp_path / "imu-app.lock"))
+    assert first.tryLock(0)  # the window already open
+    try:
+        assert _app.run(demo=True) == 1
+    finally:
+        first.unlock()
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("imu-app: imu-app is already open on this computer;") and line.count(". ") == 0
+
+
+# Loading QtMultimedia on a machine without PipeWire makes Qt say so; that is the very situation tested.
+@pytest.mark.qt_log_ignore("pipewire")
+def test_a_missing_sound_device_is_said_once_and_the_cues_are_shown(qtbot, tmp_path, monkeypatch):
+    from PySide6 import QtMultimedia
+
+    monkeypatch.setattr(QtMultimedia.QMediaDevices, "audioOutputs", staticmethod(lambda: []))
+    store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    w = MainWindow(store=store, sound=True)
+    qtbot.addWidget(w)
+    sentence = "No sound device was found; cues are shown on screen only."
+    assert not w.player.available and w.player.note == sentence
+    assert w.settings_screen.sound_note.text() == sentence == w.training.sound_note.text()
+    assert w.errors == []  # not a fault: the app goes on, silent

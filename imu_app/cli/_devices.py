@@ -11,7 +11,7 @@ import re
 import signal
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TextIO
@@ -29,6 +29,7 @@ from imu_app.devices.transport import (
     StreamConfig,
     scan,
 )
+from imu_app.history import default_db_path, save_recorded_session
 from imu_app.live import LinkHealth as LiveLinkHealth
 from imu_app.live import Session, Subscriber, make_engine
 from imu_app.recordings import load
@@ -61,14 +62,24 @@ def add_device_commands(sub: argparse._SubParsersAction) -> None:
             "Connect to a sensor speaking the Ankle IMU profile and stream it through the live pipeline: "
             "the native CSV is written as samples arrive (it survives a crash), the link is made again "
             "when it drops, and each event is printed in a coach's words as it is decided, with a line "
-            "of link health every few seconds, as 'replay' does. Stop with Ctrl-C."
+            "of link health every few seconds, as 'replay' does. Stop with Ctrl-C. With --athlete the "
+            "recording is saved to the history as that athlete's session when it ends."
         ),
     )
     r.add_argument("--device", "-d", required=True, metavar="NAME|ADDRESS", help="sensor name or address")
     r.add_argument("--output", "-o", type=Path, required=True, help="native CSV to write")
     r.add_argument("--exercise", "-e", choices=EXERCISES, metavar="EXERCISE", help="exercise to note")
     r.add_argument("--leg", choices=["left", "right"], help="instrumented leg to note")
-    r.add_argument("--athlete", help="athlete to note in the metadata")
+    r.add_argument(
+        "--athlete", help="athlete to note in the metadata; the session is saved to the history as theirs"
+    )
+    r.add_argument(
+        "--db",
+        type=Path,
+        metavar="PATH",
+        help=f"history database to save into (default: {default_db_path()}, or under $XDG_DATA_HOME)",
+    )
+    r.add_argument("--no-history", action="store_true", help="do not save the session to the history")
     r.add_argument("--rate", type=int, choices=_RATES, default=833, metavar="HZ", help="sample rate (833)")
     r.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (default: Ctrl-C)")
     r.add_argument(
@@ -216,6 +227,12 @@ def _stop_event(duration_s: float | None) -> asyncio.Event:
     return stop
 
 
+@contextlib.asynccontextmanager
+async def open_central(adapter: str | None) -> AsyncIterator[Central]:
+    """The Bluetooth central ``record`` connects through (the tests put a virtual link here)."""
+    yield BleakCentral(adapter)
+
+
 def _cmd_record(args: argparse.Namespace) -> int:
     if args.output.exists() and not args.force:
         raise ImuAppError(f"{args.output} exists; pass --force to overwrite it")
@@ -225,16 +242,17 @@ def _cmd_record(args: argparse.Namespace) -> int:
     async def run() -> RecordResult:
         stop = _stop_event(args.duration)
         print(f"connecting to {args.device} ...", file=sys.stderr, flush=True)
-        return await record_session(
-            BleakCentral(args.adapter),
-            args.device,
-            args.output,
-            config=config,
-            meta=meta,
-            stop=stop,
-            scan_timeout_s=args.scan_timeout,
-            out=sys.stdout,
-        )
+        async with open_central(args.adapter) as central:
+            return await record_session(
+                central,
+                args.device,
+                args.output,
+                config=config,
+                meta=meta,
+                stop=stop,
+                scan_timeout_s=args.scan_timeout,
+                out=sys.stdout,
+            )
 
     started = time.monotonic()
     result = asyncio.run(run())
@@ -245,7 +263,21 @@ def _cmd_record(args: argparse.Namespace) -> int:
         f"{h.bad_packets} bad packets, {h.reconnects} reconnects",
         file=sys.stderr,
     )
+    if args.athlete and not args.no_history and result.n_samples:
+        _save_to_history(args, result.path)
     return 0
+
+
+def _save_to_history(args: argparse.Namespace, path: Path) -> None:
+    """Save the recording as a session of ``--athlete``; say where, or why not (the file is kept)."""
+    db = args.db or default_db_path()
+    try:
+        item = save_recorded_session(db, path, athlete=args.athlete, exercise=args.exercise, leg=args.leg)
+    except ImuAppError as exc:
+        raise ImuAppError(f"{path} is kept but was not saved to the history at {db}: {exc}") from exc
+    if item.status == "failed":
+        raise ImuAppError(f"{path} is kept but was not saved to the history at {db}: {item.message}")
+    print(f"saved to the history at {db}: {item.message}", file=sys.stderr)
 
 
 # -------------------------------------------------------------------------------------------------- emulate

@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["STYLE", "display_problem", "install_fault_hooks", "run"]
+__all__ = ["STYLE", "display_problem", "install_fault_hooks", "instance_lock_path", "run"]
 
 logger = logging.getLogger(__name__)
 
@@ -68,6 +68,46 @@ def dark_palette():
     for role in (QPalette.ColorRole.ButtonText, QPalette.ColorRole.Text, QPalette.ColorRole.WindowText):
         pal.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b737c"))
     return pal
+
+
+def instance_lock_path() -> Path:
+    """The lock file that keeps a second window from opening: in the user's runtime folder
+    (``$XDG_RUNTIME_DIR``, emptied at log-out) where there is one, else in the data folder beside the
+    history and the recordings."""
+    runtime = os.environ.get("XDG_RUNTIME_DIR")
+    if runtime and Path(runtime).is_dir():
+        return Path(runtime) / "imu-app.lock"
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "imu-app" / "imu-app.lock"
+
+
+def _single_instance():
+    """Hold the app's lock (a ``QLockFile``, released when the process ends, also by a crash: Qt takes
+    over a lock whose process is gone). Returns the lock, or a sentence saying another window is open.
+
+    Two windows would record and save into one history and fight over the settings; the history copes
+    with two writers, but a user is better told once. A lock file that cannot be made (a read-only home)
+    lets the app open anyway.
+    """
+    from PySide6.QtCore import QLockFile
+
+    path = instance_lock_path()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        logger.warning("no single-instance lock (%s): %s", path.parent, exc)
+        return None, None
+    lock = QLockFile(str(path))
+    lock.setStaleLockTime(0)  # only a dead process's lock is stale, however old
+    if lock.tryLock(0):
+        return lock, None
+    if lock.error() == QLockFile.LockError.LockFailedError:
+        return None, (
+            "imu-app is already open on this computer; switch to that window (or close it first) "
+            f"rather than opening a second one (lock {path})."
+        )
+    logger.warning("no single-instance lock at %s (%s)", path, lock.error())
+    return None, None
 
 
 def display_problem() -> str | None:
@@ -133,6 +173,13 @@ def run(
         )
         return 1
     from imu_app.gui._window import SCREENS, MainWindow
+
+    lock = None
+    if snapshot is None:  # a snapshot records nothing and leaves the settings alone: it may run beside
+        lock, problem = _single_instance()
+        if problem:
+            print(f"imu-app: {problem}", file=sys.stderr)
+            return 1
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("imu-app")
@@ -203,4 +250,6 @@ def run(
     app.processEvents()
     if snapshot is not None:
         Path(snapshot).with_suffix(".ini").unlink(missing_ok=True)
+    if lock is not None:
+        lock.unlock()
     return status

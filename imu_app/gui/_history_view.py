@@ -423,6 +423,14 @@ class HistoryScreen(QWidget):
         if not self._loaded:
             self.reload()
 
+    def mark_stale(self) -> None:
+        """The database changed behind the screen (a recording saved): show it afresh now if shown,
+        else when next shown."""
+        if self.isVisible():
+            self.reload()
+        else:
+            self._loaded = False
+
     def close_db(self) -> None:
         if self.db is not None:
             self.db.close()

@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
     QListWidget,
     QPushButton,
     QSlider,
@@ -33,7 +34,7 @@ from PySide6.QtWidgets import (
 
 from imu_app.analysis import AnalysisOptions, AnalysisReport, Contact, analyse, report_csv, report_json
 from imu_app.core import ImuAppError, ImuData
-from imu_app.gui._settings import AppSettings
+from imu_app.gui._settings import AppSettings, default_recordings_dir
 from imu_app.gui._stream import DeviceProvider, spawn
 from imu_app.recordings import load
 
@@ -603,6 +604,15 @@ class SettingsScreen(QWidget):
         self.rest = QDoubleSpinBox()
         self.rest.setRange(5, 600)
         self.rest.setSuffix(" s")
+        self.athlete = QLineEdit()
+        self.athlete.setPlaceholderText("name, when Guided training names nobody")
+        self.recordings = QLineEdit()
+        self.recordings.setPlaceholderText(str(default_recordings_dir()))
+        self.recordings_button = QPushButton("Choose…")
+        self.recordings_button.clicked.connect(self._choose_recordings)
+        rec_row = QHBoxLayout()
+        rec_row.addWidget(self.recordings, 1)
+        rec_row.addWidget(self.recordings_button)
         form = QFormLayout()
         form.addRow("Jump height in", self.unit)
         form.addRow("Cue volume", self.volume)
@@ -610,6 +620,8 @@ class SettingsScreen(QWidget):
         form.addRow("", self.metronome)
         form.addRow("Landing hold target", self.hold)
         form.addRow("Rest between guided sets", self.rest)
+        form.addRow("Athlete", self.athlete)
+        form.addRow("Record into", rec_row)
         self.sound_note = QLabel("")
         self.sound_note.setWordWrap(True)
         lay = QVBoxLayout(self)
@@ -625,6 +637,8 @@ class SettingsScreen(QWidget):
             self.metronome.toggled,
             self.hold.valueChanged,
             self.rest.valueChanged,
+            self.athlete.editingFinished,
+            self.recordings.editingFinished,
         ):
             sig.connect(self._emit)
 
@@ -635,6 +649,16 @@ class SettingsScreen(QWidget):
         self.metronome.setChecked(s.metronome)
         self.hold.setValue(s.hold_target_s)
         self.rest.setValue(s.rest_s)
+        self.athlete.setText(s.athlete)
+        self.recordings.setText(s.recordings_dir)
+
+    def _choose_recordings(self) -> None:
+        folder = QFileDialog.getExistingDirectory(
+            self, "Record into", self.recordings.text() or str(default_recordings_dir())
+        )
+        if folder:
+            self.recordings.setText(folder)
+            self._emit()
 
     def values(self) -> AppSettings:
         return AppSettings(
@@ -644,6 +668,8 @@ class SettingsScreen(QWidget):
             hold_target_s=self.hold.value(),
             metronome=self.metronome.isChecked(),
             rest_s=self.rest.value(),
+            athlete=self.athlete.text().strip(),
+            recordings_dir=self.recordings.text().strip(),
         )
 
     def _emit(self, *_: object) -> None:

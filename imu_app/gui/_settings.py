@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from dataclasses import dataclass
+from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-__all__ = ["AppSettings", "load_settings", "save_settings"]
+__all__ = ["AppSettings", "default_recordings_dir", "load_settings", "save_settings"]
+
+
+def default_recordings_dir() -> Path:
+    """``$XDG_DATA_HOME/imu-app/recordings``, else ``~/.local/share/imu-app/recordings``: beside the
+    history, in the user's data folder."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "imu-app" / "recordings"
 
 
 @dataclass(frozen=True)
@@ -28,6 +37,10 @@ class AppSettings:
         Beat the calf-raise tempo in guided sets.
     rest_s
         Rest between guided sets.
+    athlete
+        Whose sessions the app records when Guided training names nobody; empty: nobody known.
+    recordings_dir
+        Where the app records; empty: :func:`default_recordings_dir`.
     """
 
     height_unit: str = "cm"
@@ -36,6 +49,12 @@ class AppSettings:
     hold_target_s: float = 0.0
     metronome: bool = True
     rest_s: float = 60.0
+    athlete: str = ""
+    recordings_dir: str = ""
+
+    @property
+    def recordings_folder(self) -> Path:
+        return Path(self.recordings_dir).expanduser() if self.recordings_dir else default_recordings_dir()
 
     def height(self, cm: float | None) -> str:
         if cm is None:

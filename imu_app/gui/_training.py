@@ -40,11 +40,14 @@ class TrainingScreen(QWidget):
     """Runs a guided session on the stream the window hands it.
 
     ``start_requested(exercise_key, leg, athlete)`` asks the window for a stream (sensor, or the demo);
-    the window answers with :meth:`attach`.
+    the window answers with :meth:`attach`. ``set_started(n)`` and ``set_ended(n)`` tell it when a set's
+    work begins and ends, so that it records each set.
     """
 
     start_requested = Signal(str, str, str)
     stop_requested = Signal()
+    set_started = Signal(int)
+    set_ended = Signal(int)
 
     def __init__(
         self,
@@ -59,6 +62,7 @@ class TrainingScreen(QWidget):
         self.now = now
         self.runner: ProtocolRunner | None = None
         self.cues: list[Cue] = []
+        self.working_set: int | None = None
         title = QLabel("Guided training")
         title.setObjectName("screenTitle")
         self.athlete = QLineEdit()
@@ -206,16 +210,34 @@ class TrainingScreen(QWidget):
         self.refresh()
 
     def _play(self, cues: list[Cue]) -> None:
-        n_results = len(self.runner.results) if self.runner else 0
         for cue in cues:
             self.cues.append(cue)
             self.player.play(cue)
-        if self.runner is not None and self.runner.results and n_results:
-            pass
         if self.runner is not None and self.runner.results:
             self.show_summary(self.runner.results[-1])
         if self.runner is not None and self.runner.phase is Phase.DONE:
             self.timer.stop()
+        self._follow_sets()
+
+    def _follow_sets(self) -> None:
+        """Announce the start and end of each set's work (the runner says it through its phase)."""
+        r = self.runner
+        working = r.state.set_number if r is not None and r.phase is Phase.WORK else None
+        if working == self.working_set:
+            return
+        ended, self.working_set = self.working_set, working
+        if ended is not None:
+            self.set_ended.emit(ended)
+        if working is not None:
+            self.set_started.emit(working)
+
+    @property
+    def athlete_name(self) -> str:
+        return self.athlete.text().strip()
+
+    @property
+    def exercise_key(self) -> str:
+        return str(self.exercise.currentData())
 
     def refresh(self) -> None:
         r = self.runner

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 from imu_app.core import ImuAppError, ImuData
 from imu_app.gui._history_view import HistoryScreen
 from imu_app.gui._live_view import AthleteView, LiveView
+from imu_app.gui._recording import Recordings, Take, recording_path
 from imu_app.gui._screens import ConnectScreen, ReplayScreen, ResultsScreen, SettingsScreen
 from imu_app.gui._settings import AppSettings, load_settings, save_settings
 from imu_app.gui._sound import CuePlayer
@@ -106,6 +108,12 @@ class MainWindow(QMainWindow):
         self.settings_screen = SettingsScreen(self.settings)
         self.settings_screen.sound_note.setText(self.player.note)
         self.athlete_view: AthleteView | None = None
+        self.recordings = Recordings(
+            db_path=lambda: self.history.db_path,
+            say=self._recording_saved,
+            error=self.show_error,
+            changed=self._show_recording,
+        )
 
         # the transport bar of a replay, under the live view
         self.pause_button = QPushButton("Pause")
@@ -121,7 +129,12 @@ class MainWindow(QMainWindow):
         self.progress.setFormat("%p %")
         self.stop_button = QPushButton("Stop")
         self.stop_button.clicked.connect(lambda: spawn(self.stop_stream()))
+        self.record_button = QPushButton("Record")
+        self.record_button.setCheckable(True)
+        self.record_button.setToolTip("Record the stream as it arrives; the recording goes into the history")
+        self.record_button.toggled.connect(self._record_toggled)
         transport = QHBoxLayout()
+        transport.addWidget(self.record_button)
         transport.addWidget(self.pause_button)
         transport.addWidget(QLabel("speed"))
         transport.addWidget(self.speed)
@@ -174,6 +187,8 @@ class MainWindow(QMainWindow):
         self.settings_screen.changed.connect(self.apply_settings)
         self.training.start_requested.connect(self._training_start)
         self.training.stop_requested.connect(lambda: spawn(self.stop_stream()))
+        self.training.set_started.connect(lambda n: self.start_recording(set_number=n))
+        self.training.set_ended.connect(lambda n: self.stop_recording())
         self.live.athlete_view_requested.connect(self.open_athlete_view)
         self.transport_timer = QTimer(self)
         self.transport_timer.setInterval(200)
@@ -268,6 +283,7 @@ class MainWindow(QMainWindow):
         target = self.settings.hold_target_s or None
         stream = Stream(source, clock=clock, exercise=exercise, hold_target_s=target, duration_s=duration_s)
         stream.on_done(self._stream_done)
+        stream.subscribe(self.recordings.on_event)
         self.stream = stream
         self.live.set_stream(stream)
         stream.start()
@@ -281,6 +297,7 @@ class MainWindow(QMainWindow):
         if stream.error:
             self.show_error(stream.error)
         if stream is self.stream:
+            self.recordings.stream_ended(stream)
             self.live.refresh()
             self._update_transport()
 
@@ -293,6 +310,59 @@ class MainWindow(QMainWindow):
             self.live.stop_timer()
         self.transport_timer.stop()
         self._update_transport()
+        await self.recordings.wait()
+
+    # ------------------------------------------------------------------------------------- recording
+
+    def start_recording(self, *, set_number: int | None = None) -> Path | None:
+        """Record the running stream into the recordings folder (Settings), named and described by the
+        athlete, exercise and leg: a guided set's (``set_number``) or, on Live, those set on Guided
+        training (the athlete falls back to Settings). Returns the file, or ``None`` when nothing streams
+        or the folder cannot be made (said in the banner)."""
+        stream = self.stream
+        if stream is None or not stream.running:
+            self._show_recording()
+            return None
+        t = self.training
+        athlete = t.athlete_name or self.settings.athlete or None
+        exercise = t.exercise_key if set_number is not None else stream.exercise
+        leg = t.leg.currentText()
+        path = recording_path(
+            self.settings.recordings_folder,
+            athlete=athlete,
+            exercise=exercise,
+            leg=leg,
+            when=datetime.now(),
+            set_number=set_number,
+        )
+        take = Take(path, athlete, exercise, leg, set_number)
+        if not self.recordings.start(stream, take):
+            self._show_recording()
+            return None
+        return path
+
+    def stop_recording(self) -> None:
+        """Finish the recording; the stream goes on, and the recording is saved to the history."""
+        self.recordings.stop(self.stream)
+
+    def _record_toggled(self, on: bool) -> None:
+        if on and not self.recordings.recording:
+            self.start_recording()
+        elif not on and self.recordings.recording:
+            self.stop_recording()
+
+    def _show_recording(self) -> None:
+        on = self.recordings.recording
+        if self.record_button.isChecked() != on:
+            self.record_button.blockSignals(True)
+            self.record_button.setChecked(on)
+            self.record_button.blockSignals(False)
+        self.record_button.setText("Stop recording" if on else "Record")
+
+    def _recording_saved(self, text: str) -> None:
+        logger.info("%s", text)
+        self.statusBar().showMessage(text)
+        self.history.mark_stale()
 
     def _pause_toggled(self, paused: bool) -> None:
         s = self.stream
@@ -315,6 +385,7 @@ class MainWindow(QMainWindow):
         self.pause_button.setEnabled(pausable)
         self.speed.setEnabled(pausable and s.source.info.realtime)
         self.stop_button.setEnabled(running)
+        self.record_button.setEnabled(running or self.recordings.recording)
         if s is not None and s.source.status() is not None:
             self.connect_screen.show_link(
                 s.source.info.name if running else f"{s.source.info.name} (disconnected)",
@@ -366,7 +437,8 @@ class MainWindow(QMainWindow):
         save_settings(self.store, self.settings)
         if self.athlete_view is not None:
             self.athlete_view.close()
-        if self.stream is not None and self.stream.running and not self._closing:
+        busy = self.stream is not None and self.stream.running
+        if (busy or self.recordings.saving) and not self._closing:
             self._closing = True
             event.ignore()
 

@@ -13,6 +13,7 @@ from imu_app.history._errors import (
     NewerDatabaseError,
     NotFoundError,
 )
+from imu_app.history._importing import ImportItem, save_recorded_session
 from imu_app.history._metrics import METRICS, PLYOMETRIC_EXERCISES, Metric, get_metric, metrics_for_exercise
 from imu_app.history._schema import SCHEMA_VERSION
 from imu_app.history._stats import (
@@ -73,6 +74,7 @@ __all__ = [
     "ForeignDatabaseError",
     "HistoryError",
     "HistoryStore",
+    "ImportItem",
     "LoadReport",
     "LoadSession",
     "LoadWeek",
@@ -102,6 +104,7 @@ __all__ = [
     "parse_day",
     "parse_when",
     "pooled_typical_error",
+    "save_recorded_session",
     "smallest_worthwhile_change",
     "symmetry",
     "week_label",

@@ -24,6 +24,7 @@ __all__ = [
     "ReanalysisItem",
     "import_recordings",
     "reanalyse",
+    "save_recorded_session",
     "sha256_of",
 ]
 
@@ -133,6 +134,32 @@ def import_recordings(
         if progress is not None:
             progress(ImportProgress(i + 1, total, item))
     return ImportSummary(tuple(items))
+
+
+def save_recorded_session(
+    db_path: str | Path,
+    recording: str | Path,
+    *,
+    athlete: str,
+    exercise: str | None = None,
+    leg: str | None = None,
+) -> ImportItem:
+    """Save a recording the app has just made as a session of ``athlete`` in the history at ``db_path``.
+
+    The database is created when it does not exist yet. The session's date is the recording's start
+    time, which the app's recorder wrote from its own clock (``date_source`` ``app``). Like any import
+    it is one transaction, and a recording the history already holds is not added again.
+
+    Raises
+    ------
+    HistoryError
+        The database cannot be used (damaged, foreign, newer); the recording stays where it is.
+    """
+    with HistoryStore(db_path) as store:
+        summary = import_recordings(
+            store, [recording], athlete=athlete, exercise=exercise, leg=leg, date_source="app"
+        )
+    return summary.items[0]
 
 
 def _import_one(
