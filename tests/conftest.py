@@ -36,3 +36,21 @@ def shared_data() -> Path:
             f"real reference data not found at {SHARED_DATA} (expected ../shared/data beside the project)"
         )
     return SHARED_DATA
+
+
+@pytest.fixture
+def loop(qapp):
+    """One qasync event loop on the test's QApplication, closed after the test (nothing left running)."""
+    import asyncio
+
+    import qasync
+
+    # Closing a test's window must not quit the application: that would stop the event loop under a
+    # coroutine still waiting on it (the app itself waits for lastWindowClosed instead).
+    qapp.setQuitOnLastWindowClosed(False)
+    lp = qasync.QEventLoop(qapp, already_running=False)
+    asyncio.set_event_loop(lp)
+    yield lp
+    lp.run_until_complete(asyncio.sleep(0))
+    lp.close()  # joins the executor's threads: nothing is left running
+    asyncio.set_event_loop(None)

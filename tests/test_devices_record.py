@@ -51,10 +51,14 @@ def test_record_session_writes_what_was_sent_across_a_drop(tmp_path):
     b, result = asyncio.run(run())
     data = load(path)
     acc, gyr, seq = expected_samples(b.sensor.sent)
-    assert result.n_samples == len(data) == len(acc)
-    np.testing.assert_allclose(data.acc_g, acc, atol=1e-6)  # the CSV keeps 6+ significant digits
-    np.testing.assert_allclose(data.gyr_dps, gyr, atol=1e-4)
-    np.testing.assert_array_equal(data.seq, seq)
+    # Recording stops while the sensor may still have one packet on the air: what arrived is all kept, in
+    # order, and nothing but that last packet may be missing.
+    n = len(data)
+    assert result.n_samples == n
+    assert 0 <= len(acc) - n <= max(p.n_samples for p in b.sensor.sent)
+    np.testing.assert_allclose(data.acc_g, acc[:n], atol=1e-6)  # the CSV keeps 6+ significant digits
+    np.testing.assert_allclose(data.gyr_dps, gyr[:n], atol=1e-4)
+    np.testing.assert_array_equal(data.seq, seq[:n])
     assert data.meta.exercise == "pogo_hops" and data.meta.leg == "left"
     assert data.meta.firmware == "1.0.0+p1"
     assert data.meta.sample_rate_hz == 833.0

@@ -34,19 +34,6 @@ class FakeNow:
 
 
 @pytest.fixture
-def loop(qapp):
-    # Closing a test's window must not quit the application: that would stop the event loop under a
-    # coroutine still waiting on it (the app itself waits for lastWindowClosed instead).
-    qapp.setQuitOnLastWindowClosed(False)
-    lp = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(lp)
-    yield lp
-    lp.run_until_complete(asyncio.sleep(0))
-    lp.close()  # joins the executor's threads: nothing is left running
-    asyncio.set_event_loop(None)
-
-
-@pytest.fixture
 def window(qtbot, loop, tmp_path):
     now = FakeNow()
     store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)

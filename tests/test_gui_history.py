@@ -4,7 +4,6 @@ left against right, load, a cancelled import resumed, exports, and a damaged dat
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import sys
 from pathlib import Path
@@ -29,16 +28,6 @@ from .paths import committed_recordings  # noqa: E402
 #: a left-leg session the day after week 12's right-leg one (a rest warning, and left against right).
 WEEKS = (("w11", "2024-03-11T17:00:00+01:00"), ("w12", "2024-03-18T17:00:00+01:00"),
          ("w13", "2024-03-25T17:00:00+01:00"))  # fmt: skip
-
-
-@pytest.fixture
-def loop(qapp):
-    lp = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(lp)
-    yield lp
-    lp.run_until_complete(asyncio.sleep(0))
-    lp.close()  # joins the executor's threads: nothing is left running
-    asyncio.set_event_loop(None)
 
 
 @pytest.fixture

@@ -38,19 +38,6 @@ class FakeNow:
         return self.t
 
 
-@pytest.fixture
-def loop(qapp):
-    # Closing a test's window must not quit the application: that would stop the event loop under a
-    # coroutine still waiting on it (the app itself waits for lastWindowClosed instead).
-    qapp.setQuitOnLastWindowClosed(False)
-    lp = qasync.QEventLoop(qapp, already_running=False)
-    asyncio.set_event_loop(lp)
-    yield lp
-    lp.run_until_complete(asyncio.sleep(0))
-    lp.close()  # joins the executor's threads: nothing is left running
-    asyncio.set_event_loop(None)
-
-
 def _window(qtbot, tmp_path, athlete: str = "Anna") -> MainWindow:
     store = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
     store.setValue(DB_PATH_KEY, str(tmp_path / "history.sqlite"))
