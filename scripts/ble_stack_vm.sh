@@ -61,11 +61,6 @@ for ko in $(cat /mod/order); do insmod /mod/$ko 2>/dev/null; done
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=loose,ro,msize=512000 hostroot /host || { echo "9p mount failed"; poweroff -f; }
 set -- $(cat /proc/cmdline)
 for a; do case $a in imu.out=*) OUT=${a#imu.out=};; imu.guest=*) GUEST=${a#imu.guest=};; esac; done
-for a in $(cat /proc/cmdline); do case $a in imu.kroot=*) echo "${a#imu.kroot=}" > /kroot;; esac; done
-# The kernel runs its module loader from this root: hand it to modprobe of the extracted kernel, so that
-# the crypto self-tests (ECDH, needed by the Bluetooth core) can load what they need.
-printf '#!/bin/sh\nexec chroot /host /sbin/modprobe -d "$(cat /kroot)" "$@"\n' > /modprobe; chmod +x /modprobe
-echo /modprobe > /proc/sys/kernel/modprobe
 mount -t proc proc /host/proc || echo "imu: proc mount failed"
 mount -t sysfs sys /host/sys || echo "imu: sysfs mount failed"
 mount -t devtmpfs dev /host/dev || echo "imu: dev mount failed"
@@ -86,18 +81,26 @@ cat > "$guest" <<GUEST
 # Runs as init's child in the guest, chrooted into the host's (read-only) root.
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp
 exec > "$out/guest.log" 2>&1
-# The kernel loads its own modules (the Bluetooth core's ECDH self-test needs the crypto module) through
-# modprobe pointed at the extracted kernel; otherwise the self-test fails and pairing code is disabled.
-cat /proc/mounts | head -20
+# The kernel loads the modules it asks for itself (the crypto self-test of ECDH, which the Bluetooth core
+# loads, needs the random number generator; SMP needs CMAC) with the program named in
+# /proc/sys/kernel/modprobe, run in init's root, which is the host's since init's chroot: a wrapper on
+# the tmpfs /tmp that runs modprobe on the extracted kernel. Without it the self-test fails, the kernel
+# reports "Unable to create CMAC crypto context" and LE pairing is disabled.
+printf '#!/bin/sh\nexec /sbin/modprobe -d %s "\$@"\n' "$kroot" > /tmp/imu-modprobe
+chmod +x /tmp/imu-modprobe
+echo /tmp/imu-modprobe > /proc/sys/kernel/modprobe
 /sbin/modprobe -d "$kroot" hci_vhci
 # bluetoothd drops notifications when its socket overflows: give it room.
 echo 8388608 > /proc/sys/net/core/rmem_max; echo 8388608 > /proc/sys/net/core/rmem_default
 mkdir -p /run/dbus; dbus-daemon --system --fork --nopidfile
 bt=/usr/libexec/bluetooth/bluetoothd; [ -x \$bt ] || bt=/usr/sbin/bluetoothd
 \$bt -n > /tmp/bluetoothd.log 2>&1 &
+# IMU_APP_BLE_TRACE=1: the HCI traffic between the kernel and its controller, for btmon -r.
+[ "${IMU_APP_BLE_TRACE:-0}" = 1 ] && btmon -w "$out/hci.btsnoop" > /dev/null 2>&1 &
 cd "$repo" && PYTHONPATH="$repo" "$python" -m tests.ble_stack.runner --out "$out"
 echo "runner exit \$?"
 cp /tmp/bluetoothd.log "$out/bluetoothd.log" 2>/dev/null
+dmesg > "$out/dmesg.log" 2>/dev/null
 sync; poweroff -f
 GUEST
 chmod +x "$guest"
@@ -106,7 +109,7 @@ start=$(date +%s%N)
 accel=tcg
 timeout "${IMU_APP_BLE_TIMEOUT:-280}" qemu-system-x86_64 -machine q35,accel=$accel -cpu max -smp 2 -m "$mem" \
   -kernel "$vmlinuz" -initrd "$initrd" \
-  -append "console=ttyS0 quiet panic=-1 imu.out=$out imu.guest=$guest imu.kroot=$kroot" \
+  -append "console=ttyS0 quiet panic=-1 imu.out=$out imu.guest=$guest" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
   -virtfs local,path="$out",mount_tag=out,security_model=none \
   -nographic -no-reboot -nic none > "$out/console.log" 2>&1 || true

@@ -136,3 +136,27 @@ def test_cli_record_with_an_athlete_saves_the_session_to_the_history(tmp_path, m
         assert (s.exercise, s.leg) == ("pogo_hops", "left")
     assert f"saved to the history at {db}: session {s.id} (pogo_hops, left)" in err
     assert "from the app's clock" in err
+
+
+def test_a_duration_ends_the_recording_it_counts_from(tmp_path):
+    # --duration counts from the start of the recording, not from the scan: the session ends by itself.
+    path = tmp_path / "rec.csv"
+
+    async def run():
+        async with bench() as b:
+            stop = asyncio.Event()
+            result = await record_session(
+                b.central,
+                "AnkleIMU-0001",
+                path,
+                config=StreamConfig(),
+                meta=RecordingMeta(exercise="pogo_hops"),
+                stop=stop,
+                scan_timeout_s=0.5,
+                duration_s=0.3,
+            )
+            return stop.is_set(), result
+
+    stopped, result = asyncio.run(run())
+    assert stopped
+    assert result.n_samples == len(load(path))

@@ -12,9 +12,11 @@ import asyncio
 
 import numpy as np
 import pytest
+from bumble import hci
 
 from imu_app.devices.protocols.native import AccRange, GyroRange, SampleRate
 from imu_app.devices.transport import (
+    Central,
     DeviceError,
     GapReason,
     LinkState,
@@ -24,7 +26,7 @@ from imu_app.devices.transport import (
     StreamConfig,
     scan,
 )
-from imu_app.sim import samples_from_recording
+from imu_app.sim import VirtualLink, samples_from_recording, virtual_controller
 
 from ._ble_virtual import SENSOR_ADDRESS, bench, expected_samples, joined, ramp_samples, streaming
 
@@ -99,6 +101,47 @@ def test_dropped_link_reconnects_resumes_and_marks_the_gap():
     assert gaps[0].end_s > gaps[0].start_s
     assert source.health.reconnects == 1 and b.sensor.faults.drops == 1
     assert len(source.dropped_at_s) == len(source.resumed_at_s) == 1
+
+
+class _Logged(Central):
+    """The bench's central, logging every connection and every release of a link, in order."""
+
+    def __init__(self, inner: Central) -> None:
+        self.inner = inner
+        self.events: list[tuple[str, int]] = []
+
+    async def scan(self, timeout_s):
+        return await self.inner.scan(timeout_s)
+
+    async def connect(self, address, on_disconnect, timeout_s):
+        link = await self.inner.connect(address, on_disconnect, timeout_s)
+        n = sum(1 for kind, _ in self.events if kind == "connect")
+        self.events.append(("connect", n))
+        release = link.disconnect
+
+        async def disconnect():
+            self.events.append(("release", n))
+            await release()
+
+        link.disconnect = disconnect
+        return link
+
+
+def test_a_dropped_link_is_released_before_the_next_connection():
+    # On BlueZ, a dropped bleak client that is never disconnected keeps its notification sessions, and the
+    # next connection then receives every notification twice.
+    async def run():
+        async with bench() as b:
+            central = _Logged(b.central)
+            source = NativeSensor(central, SENSOR_ADDRESS, reconnect=FAST_RECONNECT)
+            async with streaming(b, source):
+                await b.wait_packets_built(10)
+                await b.sensor.drop_link()
+                await b.wait_for(lambda: source.health.reconnects == 1, "the reconnection")
+            return central.events
+
+    events = asyncio.run(run())
+    assert events[:3] == [("connect", 0), ("release", 0), ("connect", 1)]
 
 
 def test_lost_packets_are_counted_and_marked():
@@ -256,3 +299,48 @@ def test_after_the_app_disconnects_the_sensor_advertises_again_and_a_new_connect
     assert 0 < n_first < len(b.received)
     acc, _, _ = expected_samples(b.sensor.sent)
     np.testing.assert_array_equal(joined(b.received)[1], acc)
+
+
+@pytest.mark.parametrize("unmasked", [False, True])
+def test_a_new_connection_is_reported_with_the_event_the_host_unmasked(unmasked):
+    # The Linux kernel unmasks LE Enhanced Connection Complete and waits for it; with only the legacy event
+    # its connection request times out and it then ignores the request to disconnect.
+    class Sink:
+        def __init__(self):
+            self.packets = []
+
+        def on_packet(self, packet):
+            self.packets.append(hci.HCI_Packet.from_bytes(packet))
+
+    async def run():
+        sink = Sink()
+        controller = virtual_controller("kernel", VirtualLink(), "F0:F1:F2:F3:F4:F5", host_sink=sink)
+        enhanced_bit = 1 << (hci.HCI_LE_ENHANCED_CONNECTION_COMPLETE_EVENT - 1)
+        controller.le_event_mask = 0x1F | (enhanced_bit if unmasked else 0)
+        peer = hci.Address(SENSOR_ADDRESS)
+        controller.send_hci_packet(
+            hci.HCI_LE_Connection_Complete_Event(
+                status=hci.HCI_SUCCESS,
+                connection_handle=1,
+                role=hci.Role.CENTRAL,
+                peer_address_type=peer.address_type,
+                peer_address=peer,
+                connection_interval=24,
+                peripheral_latency=0,
+                supervision_timeout=42,
+                central_clock_accuracy=0,
+            )
+        )
+        await asyncio.sleep(0)
+        return sink.packets
+
+    (event,) = asyncio.run(run())
+    expected = (
+        hci.HCI_LE_Enhanced_Connection_Complete_Event if unmasked else hci.HCI_LE_Connection_Complete_Event
+    )
+    assert type(event) is expected
+    assert (event.connection_handle, event.peer_address, event.supervision_timeout) == (
+        1,
+        hci.Address(SENSOR_ADDRESS),
+        42,
+    )

@@ -81,7 +81,9 @@ def add_device_commands(sub: argparse._SubParsersAction) -> None:
     )
     r.add_argument("--no-history", action="store_true", help="do not save the session to the history")
     r.add_argument("--rate", type=int, choices=_RATES, default=833, metavar="HZ", help="sample rate (833)")
-    r.add_argument("--duration", type=float, metavar="S", help="stop after S seconds (default: Ctrl-C)")
+    r.add_argument(
+        "--duration", type=float, metavar="S", help="stop after recording S seconds (default: Ctrl-C)"
+    )
     r.add_argument(
         "--scan-timeout", type=float, default=5.0, metavar="S", help="find a named sensor within S s"
     )
@@ -170,6 +172,7 @@ async def record_session(
     meta: RecordingMeta,
     stop: asyncio.Event,
     scan_timeout_s: float = 5.0,
+    duration_s: float | None = None,
     on_health: Callable[[LinkHealth], None] | None = None,
     on_event: Subscriber | None = None,
     out: TextIO | None = None,
@@ -180,7 +183,8 @@ async def record_session(
     The session records every sample that reaches the host (across reconnections), analyses the stream
     for ``meta.exercise`` and publishes its events and link health to ``on_event`` as they happen, and
     prints them on ``out`` in a coach's words as ``replay`` does; ``on_health`` gets the transport's state
-    on every change.
+    on every change. ``duration_s`` also sets ``stop`` that long after the recording began, so that
+    scanning and connecting (seconds on a busy machine) do not shorten it.
     """
     address, name, rssi = await resolve_device(central, device, scan_timeout_s)
     sensor = NativeSensor(central, address, config, rssi_dbm=rssi, on_health=on_health, **(sensor_kw or {}))
@@ -195,6 +199,8 @@ async def record_session(
     if out is not None:
         session.subscribe(printer(session, out))
     session.start_recording(path)
+    if duration_s is not None:
+        asyncio.get_running_loop().call_later(duration_s, stop.set)
     running = asyncio.ensure_future(session.run())
     stopping = asyncio.ensure_future(stop.wait())
     try:
@@ -240,7 +246,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
     meta = RecordingMeta(leg=args.leg, exercise=args.exercise, athlete=args.athlete, placement="ankle")
 
     async def run() -> RecordResult:
-        stop = _stop_event(args.duration)
+        stop = _stop_event(None)
         print(f"connecting to {args.device} ...", file=sys.stderr, flush=True)
         async with open_central(args.adapter) as central:
             return await record_session(
@@ -251,6 +257,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
                 meta=meta,
                 stop=stop,
                 scan_timeout_s=args.scan_timeout,
+                duration_s=args.duration,
                 out=sys.stdout,
             )
 

@@ -69,7 +69,9 @@ class VirtualController(Controller):
     name sent in the scan response (as the profile asks, section 1) never reaches the scanner. The link
     carries only the advertising PDU; here the scan response is looked up on the advertiser's controller.
     It also never completes a cancelled connection attempt (see
-    :meth:`on_hci_le_create_connection_cancel_command`).
+    :meth:`on_hci_le_create_connection_cancel_command`), and it reports every new connection with the
+    legacy LE Connection Complete event even when the host asked for the enhanced one (see
+    :meth:`_enhanced`).
     """
 
     def on_hci_le_create_connection_cancel_command(
@@ -107,7 +109,36 @@ class VirtualController(Controller):
                     return bytes(adv_set.scan_response_data)
         return None
 
+    def _enhanced(self, event: hci.HCI_LE_Connection_Complete_Event) -> hci.HCI_Packet:
+        """The LE Enhanced Connection Complete event for ``event`` when the host unmasked it.
+
+        The core specification (Vol 4, Part E, 7.7.65.10) sends only the enhanced event when the host has
+        unmasked both; the Linux kernel unmasks it on a controller with extended advertising and waits for
+        it after LE Create Connection. With the legacy event the connection works, but the kernel's
+        connection request times out 4 s later, tries to cancel the established connection, and from then
+        on ignores the host's request to disconnect it: the link stays up after the app disconnected, the
+        sensor never advertises again, and the next connection fails with "Device or resource busy".
+        """
+        enhanced_bit = 1 << (hci.HCI_LE_ENHANCED_CONNECTION_COMPLETE_EVENT - 1)
+        if not self.le_event_mask & enhanced_bit:
+            return event
+        return hci.HCI_LE_Enhanced_Connection_Complete_Event(
+            status=event.status,
+            connection_handle=event.connection_handle,
+            role=event.role,
+            peer_address_type=event.peer_address_type,
+            peer_address=event.peer_address,
+            local_resolvable_private_address=hci.Address.ANY_RANDOM,
+            peer_resolvable_private_address=hci.Address.ANY_RANDOM,
+            connection_interval=event.connection_interval,
+            peripheral_latency=event.peripheral_latency,
+            supervision_timeout=event.supervision_timeout,
+            central_clock_accuracy=event.central_clock_accuracy,
+        )
+
     def send_hci_packet(self, packet: hci.HCI_Packet) -> None:
+        if isinstance(packet, hci.HCI_LE_Connection_Complete_Event):
+            packet = self._enhanced(packet)
         legacy_rsp = hci.HCI_LE_Advertising_Report_Event.EventType.SCAN_RSP
         ext_rsp = hci.HCI_LE_Extended_Advertising_Report_Event.EventType.SCAN_RESPONSE
         if isinstance(packet, hci.HCI_LE_Advertising_Report_Event):

@@ -14,6 +14,7 @@ import contextlib
 import io
 import json
 import logging
+import subprocess
 import time
 import traceback
 from pathlib import Path
@@ -47,17 +48,45 @@ async def wait_adapter(central: BleakCentral, timeout_s: float = 90.0) -> float:
             await asyncio.sleep(0.5)
 
 
+def kernel_crypto() -> dict:
+    """What the guest kernel said about the crypto the Bluetooth core needs (ECDH, CMAC for SMP)."""
+    text = subprocess.run(["dmesg"], capture_output=True, text=True, check=False).stdout
+    problems = [
+        line.split("] ", 1)[-1]
+        for line in text.splitlines()
+        if ("alg:" in line and "failed" in line) or "Unable to create" in line or "ECDH test failed" in line
+    ]
+    return {"problems": sorted(set(problems)), "dmesg_read": bool(text)}
+
+
 def compare(sensor: EmulatedSensor, chunks: list) -> dict:
-    """Sample by sample: what the sensor sent against what reached the recording."""
+    """Sample by sample: what the sensor sent against what reached the recording.
+
+    ``identical``: every sample sent is in the recording, in order. Otherwise ``missing_before_restart``
+    says whether the recording is what was sent except for one run of samples that ends where the sensor
+    restarted its sequence after a reconnection: packets the sensor had handed to its stack when the link
+    went down, lost with the link (a real link loses those too, and the app marks the gap).
+    """
     acc, gyr, seq = expected_samples(sensor.sent)
     t, racc, rgyr, rseq = joined(chunks)
-    same = len(acc) == len(racc) and bool(
-        np.array_equal(acc, racc) and np.array_equal(gyr, rgyr) and np.array_equal(seq, rseq)
+    sent = np.column_stack([acc, gyr, seq])
+    got = np.column_stack([racc, rgyr, rseq])
+    n_missing = len(sent) - len(got)
+    differs = np.flatnonzero(np.any(sent[: len(got)] != got[: len(sent)], axis=1))
+    prefix = int(differs[0]) if len(differs) else min(len(sent), len(got))
+    restart = prefix + n_missing
+    before_restart = bool(
+        n_missing > 0
+        and np.array_equal(got[prefix:], sent[restart:])
+        and 0 < restart < len(seq)
+        and seq[restart] == 0
     )
     return {
         "sent_samples": len(acc),
         "received_samples": len(racc),
-        "identical": same,
+        "identical": n_missing == 0 and len(differs) == 0,
+        "missing_samples": n_missing,
+        "missing_before_restart": before_restart,
         "increasing": bool(np.all(np.diff(t) > 0)),
     }
 
@@ -145,6 +174,7 @@ async def main(out: Path) -> dict:
     else:
         raise RuntimeError("BlueZ brought up no adapter on /dev/vhci in 4 attempts")
     results["boot_to_adapter_s"] = results["uptime_at_start_s"] + results["adapter_ready_s"]
+    results["kernel_crypto"] = kernel_crypto()
 
     t0 = time.monotonic()
     found = await scan(central, 3.0)
@@ -183,11 +213,15 @@ async def main(out: Path) -> dict:
     if csv.exists():
         data = load(csv)
         acc, _, seq = expected_samples(sensor.sent)
+        n = len(data)
+        # The sensor streams on until STOP reaches it, after the recording ended: the recording is what it
+        # sent from its first sample on, without a gap or a changed value, for the duration asked.
         rec.update(
-            samples=len(data),
+            samples=n,
             sent_samples=len(acc),
-            identical=len(data) == len(acc)
-            and bool(np.allclose(data.acc_g, acc, atol=1e-6) and np.array_equal(data.seq, seq)),
+            duration_s=float(data.duration_s),
+            same_as_sent_from_start=0 < n <= len(acc)
+            and bool(np.allclose(data.acc_g, acc[:n], atol=1e-6) and np.array_equal(data.seq, seq[:n])),
         )
     results["cli_record"] = rec
     return results
@@ -197,7 +231,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
+    logging.basicConfig(level=logging.WARNING, format="%(relativeCreated)8.0f ms %(name)s %(message)s")
+    logging.getLogger("imu_app").setLevel(logging.INFO)
     try:
         res = asyncio.run(main(args.out))
     except Exception:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import errno
 import logging
+import warnings
 from collections.abc import Callable
 
 from bleak import BleakClient, BleakScanner
@@ -83,7 +84,8 @@ class _BleakLink(Link):
                     mtu = props[1].get("MTU")
                     if mtu:
                         return int(mtu)
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(Exception), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # bleak warns that it reports the default of 23 here
             return int(self.client.mtu_size)
         return 23
 

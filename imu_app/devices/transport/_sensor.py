@@ -107,7 +107,14 @@ class NativeSensor:
     :meth:`chunks`, so a slow consumer delays them but never loses a packet: the queue is unbounded, and
     nothing in it is dropped on a disconnection. After a drop the link is re-established with backoff and
     START written again; START restarts the sensor's clock and sequence numbers, and the
-    :class:`~imu_app.devices.transport.PacketSequencer` marks the gap across the restart.
+    :class:`~imu_app.devices.transport.PacketSequencer` marks the gap across the restart. The dropped link
+    is released first (:meth:`Link.disconnect`, which makes no callback): on BlueZ a dropped client that is
+    not released keeps its notification subscriptions, and the new connection receives every packet twice.
+
+    References
+    ----------
+    bleak issue #2002, "Starting Notifications on reconnected device doubles notification callback",
+    https://github.com/hbldh/bleak/issues/2002
     """
 
     def __init__(
@@ -319,7 +326,14 @@ class NativeSensor:
 
     async def _reestablish(self) -> None:
         self._dropped.clear()
-        self._link = None
+        dropped, self._link = self._link, None
+        if dropped is not None:
+            # Release what the stack still holds for the dropped link before connecting again: bleak keeps
+            # the D-Bus connection of a client whose link dropped until disconnect() is called, BlueZ keeps
+            # that client's notification sessions with it and re-enables them on the next connection, and
+            # every notification then arrives twice (bleak issue #2002).
+            with contextlib.suppress(Exception):
+                await dropped.disconnect()
         policy = self.reconnect_policy
         attempt = 0
         while not self._stopping:
