@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TextIO
 
 from imu_app.cli._live import printer
-from imu_app.core import ImuAppError, RecordingMeta
+from imu_app.core import ImuAppError, Placement, RecordingMeta
 from imu_app.devices.protocols.native import SampleRate
 from imu_app.devices.transport import (
     BleakCentral,
@@ -70,6 +70,11 @@ def add_device_commands(sub: argparse._SubParsersAction) -> None:
     r.add_argument("--output", "-o", type=Path, required=True, help="native CSV to write")
     r.add_argument("--exercise", "-e", choices=EXERCISES, metavar="EXERCISE", help="exercise to note")
     r.add_argument("--leg", choices=["left", "right"], help="instrumented leg to note")
+    r.add_argument(
+        "--placement",
+        choices=[p.value for p in Placement],
+        help="where the sensor is worn, to note (left out of the recording when not given)",
+    )
     r.add_argument(
         "--athlete", help="athlete to note in the metadata; the session is saved to the history as theirs"
     )
@@ -243,7 +248,7 @@ def _cmd_record(args: argparse.Namespace) -> int:
     if args.output.exists() and not args.force:
         raise ImuAppError(f"{args.output} exists; pass --force to overwrite it")
     config = StreamConfig(rate=SampleRate.from_hz(args.rate))
-    meta = RecordingMeta(leg=args.leg, exercise=args.exercise, athlete=args.athlete, placement="ankle")
+    meta = RecordingMeta(leg=args.leg, exercise=args.exercise, athlete=args.athlete, placement=args.placement)
 
     async def run() -> RecordResult:
         stop = _stop_event(None)

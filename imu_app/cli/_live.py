@@ -84,6 +84,8 @@ def _set(ev: SetDone) -> str:
     unit = {"hops": "hops", "strides": "strides", "landings": "holds", "calf_raises": "reps"}.get(
         s.kind, s.kind
     )
+    if s.count == 1:
+        unit = unit.removesuffix("s")
     text = f"set {s.index + 1} done: {s.count} {unit} in {s.end_s - s.start_s:.0f} s"
     ct = s.stats.get("contact_time_ms")
     if ct is not None and ct.mean is not None:
