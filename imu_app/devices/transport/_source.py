@@ -16,7 +16,7 @@ from imu_app.core import RecordingMeta
 from imu_app.devices.protocols.native import GyroRange
 from imu_app.devices.transport._sensor import NativeSensor
 from imu_app.devices.transport._types import DeviceChunk, DeviceError, DeviceInfo, LinkHealth, LinkState
-from imu_app.live._chunk import Chunk, ChunkGap, GapReason, Source, SourceInfo, SourceStatus
+from imu_app.live._chunk import Chunk, Source, SourceInfo, SourceStatus
 
 __all__ = ["SensorSource", "to_live_chunk"]
 
@@ -24,17 +24,14 @@ log = logging.getLogger(__name__)
 
 
 def to_live_chunk(chunk: DeviceChunk) -> Chunk:
-    """The same samples as a live :class:`~imu_app.live.Chunk` (same field names, same gap reasons)."""
-    gap = chunk.gap_before
+    """The same samples as a live :class:`~imu_app.live.Chunk` (same field names, the same gap)."""
     return Chunk(
         t_s=chunk.t_s,
         acc_g=chunk.acc_g,
         gyr_dps=chunk.gyr_dps,
         seq=chunk.seq,
         arrival_s=chunk.arrival_s,
-        gap_before=None
-        if gap is None
-        else ChunkGap(gap.start_s, gap.end_s, gap.n_missing, GapReason(gap.reason.value)),
+        gap_before=chunk.gap_before,
     )
 
 

@@ -9,6 +9,7 @@ import numpy as np
 
 from imu_app.core.errors import ImuAppError
 from imu_app.devices.protocols.native import AccRange, GyroRange, SampleRate
+from imu_app.live._chunk import ChunkGap, GapReason
 
 __all__ = [
     "AdapterError",
@@ -106,34 +107,9 @@ class ReconnectPolicy:
         return min(self.max_delay_s, self.first_delay_s * self.factor**attempt)
 
 
-class GapReason(enum.Enum):
-    """Why samples are missing before a chunk (the same vocabulary as the live pipeline's gaps)."""
-
-    #: Packets lost on the link (a jump of the sequence number) or in the sensor (FIFO overrun, a stall).
-    LOST = "lost"
-    #: The sensor's clock restarted (a reconnect, a clock reset); the time across it is the host's estimate.
-    RESET = "reset"
-
-
-@dataclass(frozen=True)
-class DeviceGap:
-    """Samples missing just before a chunk.
-
-    Attributes
-    ----------
-    start_s, end_s
-        Session times of the samples either side of the gap.
-    n_missing
-        Samples missing: from the sequence numbers and the sensor's time stamps, or across a clock restart
-        from the host's clock.
-    reason
-        See :class:`GapReason`.
-    """
-
-    start_s: float
-    end_s: float
-    n_missing: int
-    reason: GapReason = GapReason.LOST
+#: Samples missing just before a chunk, and why: the live pipeline's own gap and reasons, so that a device's
+#: chunks carry the gaps the session reads (``reason`` is ``LOST`` or ``RESET`` here).
+DeviceGap = ChunkGap
 
 
 @dataclass(frozen=True, eq=False)
