@@ -107,7 +107,7 @@ chmod +x "$guest"
 
 start=$(date +%s%N)
 accel=tcg
-timeout "${IMU_APP_BLE_TIMEOUT:-280}" qemu-system-x86_64 -machine q35,accel=$accel -cpu max -smp 2 -m "$mem" \
+timeout "${IMU_APP_BLE_TIMEOUT:-540}" qemu-system-x86_64 -machine q35,accel=$accel -cpu max -smp 2 -m "$mem" \
   -kernel "$vmlinuz" -initrd "$initrd" \
   -append "console=ttyS0 quiet panic=-1 imu.out=$out imu.guest=$guest" \
   -virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
