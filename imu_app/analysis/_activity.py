@@ -22,8 +22,10 @@ of windows; it needs no training data and runs in well under a second per hour o
    swing, the shank turning or tilting slowly); anything else is *other*.
 4. *Bouts*: runs of one label, with quiet stretches shorter than the activity's own pauses absorbed
    (a calf raise's bottom pause, the rest between the reps of a hop and hold); a landing followed by a
-   quiet hold starts a bout of landing holds that lasts through its reps; slow movement is calf raises;
-   remaining quiet is rest. A bout's edges are then moved to where the movement starts and stops, to a
+   quiet hold starts a bout of landing holds that lasts through its reps (a hold lasts up to ``hold_max_s``
+   and, with a gyroscope, while the shank sways as on one leg: above ``hold_sway_dps``, where two-leg
+   standing sways at about 1 deg/s and single-leg stance several times more [3]_); slow movement is calf
+   raises; remaining quiet is rest. A bout's edges are then moved to where the movement starts and stops, to a
    bin. The *confidence* of a bout is the share of its windows whose own label agrees with the bout's.
 
 References
@@ -33,6 +35,9 @@ References
    acceleration magnitude and variance).
 .. [2] Mannini, A., & Sabatini, A. M. (2010). Machine learning methods for classifying human physical
    activity from on-body accelerometers. Sensors, 10(2), 1154-1175. https://doi.org/10.3390/s100201154
+.. [3] Prieto, T. E., Myklebust, J. B., Hoffmann, R. G., Lovett, E. G., & Myklebust, B. M. (1996). Measures
+   of postural steadiness: differences between healthy young and elderly adults. IEEE Transactions on
+   Biomedical Engineering, 43(9), 956-966. https://doi.org/10.1109/10.532130 (sway velocity of standing).
 """
 
 from __future__ import annotations
@@ -74,6 +79,7 @@ class ActivityParams:
     calf_min_acc_std_g: float = 0.015
     hold_quiet_s: float = 1.0
     hold_max_s: float = 6.0
+    hold_sway_dps: float = 1.5
     hold_max_rest_s: float = 15.0
     calf_max_pause_s: float = 6.0
     calf_min_s: float = 4.0
@@ -162,7 +168,15 @@ def recognise_activities(data: ImuData, params: ActivityParams | None = None) ->
     before = np.r_[np.ones(w // 2 + 1), dip[: -(w // 2 + 1)]] if dip.size > w else dip
     big = impacts & (amax >= p.landing_g) & (before < p.flight_g)
     bouts = _bouts(
-        labels, centres * p.bin_s, duration, moving=activity_bins, g2=g2, amean=amean, big=big, p=p
+        labels,
+        centres * p.bin_s,
+        duration,
+        moving=activity_bins,
+        g2=g2,
+        g_rms=g_rms,
+        amean=amean,
+        big=big,
+        p=p,
     )
     return bouts
 
@@ -229,7 +243,7 @@ def _runs(labels: np.ndarray) -> list[tuple[int, int, object]]:
     return [(int(a), int(b), labels[a]) for a, b in zip(starts, stops, strict=True)]
 
 
-def _bouts(labels, t_c, duration, *, moving, g2, amean, big, p: ActivityParams) -> tuple[Bout, ...]:  # type: ignore[no-untyped-def]
+def _bouts(labels, t_c, duration, *, moving, g2, g_rms, amean, big, p: ActivityParams) -> tuple[Bout, ...]:  # type: ignore[no-untyped-def]
     step = float(t_c[1] - t_c[0]) if t_c.size > 1 else p.step_s
     lab = labels.copy()
     # A landing followed by a quiet or slowly swaying hold is a landing hold. A short run of hop windows
@@ -271,9 +285,12 @@ def _bouts(labels, t_c, duration, *, moving, g2, amean, big, p: ActivityParams) 
             and np.isin(held, [_QUIET, _SLOW]).mean() >= 0.5
             and not np.isin(held, moving_kinds).any()
         ):
-            # The hold lasts while the leg stays quiet or sways slowly.
+            # The hold lasts while the leg stays quiet or sways slowly, and with a gyroscope while it sways
+            # as on one leg: the other foot down, the shank settles to two-leg sway.
             e, last = b, min(b + max_hold_n, lab.size)
             while e < last and lab[e] in (_QUIET, _SLOW):
+                if g_rms is not None and e >= b + hold_n and g_rms[e] < p.hold_sway_dps:
+                    break
                 e += 1
             lab[a:e] = Activity.LANDING_HOLDS
         else:
