@@ -23,6 +23,7 @@ import asyncio
 import json
 import os
 import platform
+import shutil
 import statistics
 import subprocess
 import sys
@@ -109,24 +110,20 @@ def tier2(runs: int) -> tuple[list[dict], str]:
     """The guest's results of ``runs`` VM runs, or why the tier could not run."""
     results = []
     for _ in range(runs):
-        with tempfile.TemporaryDirectory() as out:
-            start = time.monotonic()
-            env = dict(os.environ, PYTHON=sys.executable)
-            proc = subprocess.run(
-                ["bash", str(REPO / "scripts" / "ble_stack_vm.sh"), out],
-                check=False,
-                env=env,
-                capture_output=True,
-                text=True,
-            )
-            if proc.returncode == 3:
-                return results, proc.stderr.strip()
-            path = Path(out) / "results.json"
-            if not path.exists():
-                return results, f"the guest wrote no results: {proc.stderr.strip()[-300:]}"
-            r = json.loads(path.read_text())
-            r["wall_s"] = time.monotonic() - start
-            results.append(r)
+        out = tempfile.mkdtemp(prefix="bench_ble_")
+        start = time.monotonic()
+        env = dict(os.environ, PYTHON=sys.executable)
+        script = str(REPO / "scripts" / "ble_stack_vm.sh")
+        proc = subprocess.run(["bash", script, out], check=False, env=env, capture_output=True, text=True)
+        if proc.returncode == 3:
+            return results, proc.stderr.strip()
+        path = Path(out) / "results.json"
+        if not path.exists():
+            return results, f"the guest wrote no results (its logs are kept in {out})"
+        r = json.loads(path.read_text())
+        r["wall_s"] = time.monotonic() - start
+        results.append(r)
+        shutil.rmtree(out, ignore_errors=True)
     return results, ""
 
 
