@@ -11,7 +11,8 @@ import numpy as np
 
 from imu_app.core import ImuData
 from imu_app.devices.protocols.native import DataPacket
-from imu_app.devices.transport import BumbleCentral, DeviceChunk, NativeSensor
+from imu_app.devices.transport import BumbleCentral, NativeSensor
+from imu_app.live import Chunk
 from imu_app.sim import EmulatedSensor, VirtualLink, virtual_device
 
 SENSOR_ADDRESS = "C0:98:E5:49:00:01"
@@ -34,7 +35,7 @@ class Bench:
     link: VirtualLink
     sensor: EmulatedSensor
     central: BumbleCentral
-    received: list[DeviceChunk] = field(default_factory=list)
+    received: list[Chunk] = field(default_factory=list)
 
     async def wait_for(self, predicate: Callable[[], bool], what: str) -> None:
         async with asyncio.timeout(TIMEOUT_S):
@@ -87,7 +88,42 @@ def expected_samples(packets: list[DataPacket]) -> tuple[np.ndarray, np.ndarray,
     return acc, gyr, seq
 
 
-def joined(chunks: list[DeviceChunk]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+#: Packets a link may have on the air when it goes down or the recording stops: they may be lost with it.
+IN_FLIGHT_PACKETS = 3
+
+
+def assert_arrived_as_sent(
+    packets: list[DataPacket], acc: np.ndarray, gyr: np.ndarray | None, seq: np.ndarray
+) -> None:
+    """What reached the host is what the sensor sent, sample by sample and in order.
+
+    Only whole packets may be missing, and only those on the air when the link went down (just before the
+    sensor's sequence restarts at 0 on the reconnection) or when the stream was stopped (at the end), at
+    most :data:`IN_FLIGHT_PACKETS` at each place. ``acc`` is compared to 1e-6 g and ``gyr`` to 1e-4 deg/s
+    (what a CSV recording keeps); ``seq`` exactly.
+    """
+    i, missing = 0, []
+    for k, p in enumerate(packets):
+        block, n = p.to_samples(), p.n_samples
+        if (
+            i + n <= len(seq)
+            and np.all(seq[i : i + n] == p.seq)
+            and np.allclose(acc[i : i + n], block.acc_g, rtol=0, atol=1e-6)
+            and (gyr is None or np.allclose(gyr[i : i + n], block.gyr_dps, rtol=0, atol=1e-4))
+        ):
+            i += n
+        else:
+            missing.append(k)
+    assert i == len(seq), (
+        f"{len(seq) - i} samples reached the host that the sensor did not send in that order"
+    )
+    restarts = [k for k in range(1, len(packets)) if packets[k].seq == 0]
+    for k in missing:
+        place = next((r for r in restarts if r > k), len(packets))
+        assert place - k <= IN_FLIGHT_PACKETS, f"packet {k} of {len(packets)} (seq {packets[k].seq}) was lost"
+
+
+def joined(chunks: list[Chunk]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     t = np.concatenate([c.t_s for c in chunks])
     acc = np.concatenate([c.acc_g for c in chunks])
     gyr = np.concatenate([c.gyr_dps for c in chunks])

@@ -4,7 +4,7 @@
 - :class:`BumbleCentral`: a central on a controller bumble drives itself (a USB dongle; the virtual link
   of :mod:`imu_app.sim`, on which the tests run the emulated sensor).
 - :func:`scan`: supported sensors in range, with their signal strength.
-- :class:`NativeSensor`: one sensor of our profile as an async stream of :class:`DeviceChunk`, with
+- :class:`NativeSensor`: one sensor of our profile as an async stream of :class:`imu_app.live.Chunk`, with
   reconnection, gap marking and :class:`LinkHealth`.
 - :class:`SensorSource`: a :class:`NativeSensor` as a :class:`imu_app.live.Source`, so a sensor streams
   through the live session (recorder, analysis, link health) like a replay.
@@ -18,12 +18,10 @@ from imu_app.devices.transport._central import Advert, Central, Link
 from imu_app.devices.transport._scan import identify, scan
 from imu_app.devices.transport._sensor import NativeSensor
 from imu_app.devices.transport._sequencer import PacketSequencer, SequencedPacket
-from imu_app.devices.transport._source import SensorSource, to_live_chunk
+from imu_app.devices.transport._source import SensorSource
 from imu_app.devices.transport._types import (
     AdapterError,
-    DeviceChunk,
     DeviceError,
-    DeviceGap,
     DeviceInfo,
     FoundDevice,
     GapReason,
@@ -40,9 +38,7 @@ __all__ = [
     "BleakCentral",
     "BumbleCentral",
     "Central",
-    "DeviceChunk",
     "DeviceError",
-    "DeviceGap",
     "DeviceInfo",
     "FoundDevice",
     "GapReason",
@@ -59,5 +55,4 @@ __all__ = [
     "adapter_error",
     "identify",
     "scan",
-    "to_live_chunk",
 ]

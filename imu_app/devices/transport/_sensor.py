@@ -25,7 +25,6 @@ from imu_app.devices.transport._central import Central, Link
 from imu_app.devices.transport._sequencer import PacketSequencer
 from imu_app.devices.transport._types import (
     AdapterError,
-    DeviceChunk,
     DeviceError,
     DeviceInfo,
     LinkHealth,
@@ -33,6 +32,7 @@ from imu_app.devices.transport._types import (
     ReconnectPolicy,
     StreamConfig,
 )
+from imu_app.live._chunk import Chunk
 
 __all__ = ["BATTERY_LEVEL_UUID", "NativeSensor"]
 
@@ -386,7 +386,7 @@ class NativeSensor:
         await self.stop()
 
     # ------------------------------------------------------------------------------------------ the stream
-    async def chunks(self) -> AsyncIterator[DeviceChunk]:
+    async def chunks(self) -> AsyncIterator[Chunk]:
         """Every packet received, in order, as chunks on the session's time line, until :meth:`stop`.
 
         Packets that do not decode are counted in :attr:`health` (``bad_packets``), logged with their
@@ -400,7 +400,7 @@ class NativeSensor:
             if chunk is not None:
                 yield chunk
 
-    def drain(self) -> list[DeviceChunk]:
+    def drain(self) -> list[Chunk]:
         """The chunks already queued, without waiting (for a final flush after :meth:`stop`)."""
         out = []
         while not self._queue.empty():
@@ -409,7 +409,7 @@ class NativeSensor:
                 out.append(chunk)
         return out
 
-    def _accept(self, item: _Notification) -> DeviceChunk | None:
+    def _accept(self, item: _Notification) -> Chunk | None:
         h = self._health
         if item.packet is None:
             if h.bad_packets < 10:

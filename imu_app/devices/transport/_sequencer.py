@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from imu_app.devices.protocols.native import DataFlags, DataPacket
-from imu_app.devices.transport._types import DeviceChunk, DeviceGap, GapReason
+from imu_app.live._chunk import Chunk, ChunkGap, GapReason
 
 __all__ = ["PacketSequencer", "SequencedPacket"]
 
@@ -30,7 +30,7 @@ class SequencedPacket:
         estimate is known: see ``chunk.gap_before``).
     """
 
-    chunk: DeviceChunk
+    chunk: Chunk
     lost_packets: int = 0
     lost_samples: int = 0
 
@@ -73,7 +73,7 @@ class PacketSequencer:
         block = packet.to_samples()
         interval_s = packet.interval_s
         n = len(block)
-        gap: DeviceGap | None = None
+        gap: ChunkGap | None = None
         lost_packets = lost_samples = 0
         restart = bool(packet.flags & DataFlags.CLOCK_RESET)
         if self._last_t_s is None:
@@ -88,7 +88,7 @@ class PacketSequencer:
                 missing = round((t_first - self._last_t_s) / interval_s) - 1
                 if missing > 0 or lost_packets:
                     lost_samples = max(missing, 0)
-                    gap = DeviceGap(self._last_t_s, t_first, lost_samples, GapReason.LOST)
+                    gap = ChunkGap(self._last_t_s, t_first, lost_samples, GapReason.LOST)
         if restart and self._last_t_s is not None:
             host_elapsed_s = arrival_s - (self._last_arrival_s or arrival_s)
             t_first = max(
@@ -97,7 +97,7 @@ class PacketSequencer:
             )
             self._start_run(packet, t_first - packet.t_first_s)
             missing = max(round((t_first - self._last_t_s) / interval_s) - 1, 0)
-            gap = DeviceGap(self._last_t_s, t_first, missing, GapReason.RESET)
+            gap = ChunkGap(self._last_t_s, t_first, missing, GapReason.RESET)
         t_first = self._session_time(packet)
         t_s = t_first + np.arange(n) * interval_s
         self._last_raw_us = packet.t_first_us
@@ -105,7 +105,7 @@ class PacketSequencer:
         self._last_t_s = float(t_s[-1])
         self._last_arrival_s = arrival_s
         self._interval_s = interval_s
-        chunk = DeviceChunk(
+        chunk = Chunk(
             t_s=t_s,
             acc_g=block.acc_g,
             gyr_dps=block.gyr_dps,

@@ -1,4 +1,4 @@
-"""A sensor as a source of the live pipeline: its chunks as :class:`imu_app.live.Chunk`.
+"""A sensor as a source of the live pipeline.
 
 It imports the live package's interface module alone (``imu_app.live._chunk``): the package as a whole
 brings the analysis, which devices do not use (import-linter checks it).
@@ -15,24 +15,12 @@ from collections.abc import AsyncIterator
 from imu_app.core import RecordingMeta
 from imu_app.devices.protocols.native import GyroRange
 from imu_app.devices.transport._sensor import NativeSensor
-from imu_app.devices.transport._types import DeviceChunk, DeviceError, DeviceInfo, LinkHealth, LinkState
+from imu_app.devices.transport._types import DeviceError, DeviceInfo, LinkHealth, LinkState
 from imu_app.live._chunk import Chunk, Source, SourceInfo, SourceStatus
 
-__all__ = ["SensorSource", "to_live_chunk"]
+__all__ = ["SensorSource"]
 
 log = logging.getLogger(__name__)
-
-
-def to_live_chunk(chunk: DeviceChunk) -> Chunk:
-    """The same samples as a live :class:`~imu_app.live.Chunk` (same field names, the same gap)."""
-    return Chunk(
-        t_s=chunk.t_s,
-        acc_g=chunk.acc_g,
-        gyr_dps=chunk.gyr_dps,
-        seq=chunk.seq,
-        arrival_s=chunk.arrival_s,
-        gap_before=chunk.gap_before,
-    )
 
 
 class SensorSource(Source):
@@ -108,7 +96,7 @@ class SensorSource(Source):
         if self._stopping is not None:  # asked to end while it was connecting
             await self.sensor.stop()
         async for chunk in self.sensor.chunks():
-            yield to_live_chunk(chunk)
+            yield chunk
         health = self.sensor.health
         if health.state is LinkState.FAILED and self._stopping is None:
             raise DeviceError(f"{self.info.name}: {health.message or 'the link failed'}")

@@ -1,21 +1,17 @@
-"""What the transport hands out: found devices, chunks of samples with their gaps, link health, errors."""
+"""What the transport hands out besides the live pipeline's chunks: found devices, link health, errors."""
 
 from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
 
-import numpy as np
-
 from imu_app.core.errors import ImuAppError
 from imu_app.devices.protocols.native import AccRange, GyroRange, SampleRate
-from imu_app.live._chunk import ChunkGap, GapReason
+from imu_app.live._chunk import GapReason
 
 __all__ = [
     "AdapterError",
-    "DeviceChunk",
     "DeviceError",
-    "DeviceGap",
     "DeviceInfo",
     "FoundDevice",
     "GapReason",
@@ -105,44 +101,6 @@ class ReconnectPolicy:
     def delay_s(self, attempt: int) -> float:
         """Wait before attempt ``attempt`` (0-based)."""
         return min(self.max_delay_s, self.first_delay_s * self.factor**attempt)
-
-
-#: Samples missing just before a chunk, and why: the live pipeline's own gap and reasons, so that a device's
-#: chunks carry the gaps the session reads (``reason`` is ``LOST`` or ``RESET`` here).
-DeviceGap = ChunkGap
-
-
-@dataclass(frozen=True, eq=False)
-class DeviceChunk:
-    """The samples of one notification, on the session's time line.
-
-    Attributes
-    ----------
-    t_s
-        Session time of each sample in s, shape ``(n,)``: the sensor's clock, unwrapped (it wraps every
-        2**32 us) and continued across restarts (a reconnect or a clock reset restarts it at 0), so it is
-        strictly increasing over the whole session.
-    acc_g
-        Specific force in g, shape ``(n, 3)``.
-    gyr_dps
-        Angular rate in deg/s, shape ``(n, 3)``, or ``None`` when the gyroscope is off.
-    seq
-        The packet's sequence number, repeated for each sample, shape ``(n,)``.
-    arrival_s
-        Host monotonic time when the notification arrived (``time.monotonic()``).
-    gap_before
-        Samples missing between the previous chunk and this one, or ``None``.
-    """
-
-    t_s: np.ndarray
-    acc_g: np.ndarray
-    gyr_dps: np.ndarray | None
-    seq: np.ndarray
-    arrival_s: float
-    gap_before: DeviceGap | None = None
-
-    def __len__(self) -> int:
-        return int(self.t_s.shape[0])
 
 
 @dataclass(frozen=True)
