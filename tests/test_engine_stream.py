@@ -15,7 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from imu_app.analysis._conditioning import Conditioner, ZeroPhaseLowPass, zero_phase_kernel
-from imu_app.analysis._stream import Samples, chunks_of
+from imu_app.analysis._contacts import ContactParams, HopContacts, HopContactStream, contacts_from_data
+from imu_app.analysis._stream import Detector, Samples, chunks_of
 from imu_app.analysis._strides import Strides, StrideStream, concat_strides, detect_strides
 from imu_app.core import Gap, ImuData, RecordingMeta
 from imu_app.recordings import load
@@ -222,3 +223,23 @@ def test_conditioning_cuts_stretches_at_gaps_and_long_steps() -> None:
         (2, False, 20),
         (2, True, 0),
     ]
+
+
+@settings(max_examples=3)
+@given(sizes=st.lists(st.integers(min_value=100, max_value=3000), min_size=1, max_size=30))
+def test_hop_contacts_through_the_detector_protocol_are_the_offline_ones(sizes: list[int]) -> None:
+    data = _recording("pogo_hops")
+    ref = contacts_from_data(data)
+    cond = Conditioner(data.sample_rate_hz)
+    stream: Detector[HopContacts] = HopContactStream(
+        data.sample_rate_hz, ContactParams(acc_range_g=data.meta.acc_range_g)
+    )
+    reps = -(-len(data) // sum(sizes))
+    parts = [stream.update(c) for s in chunks_of(data, sizes * reps) for c in cond.update(s)]
+    parts += [stream.update(c) for c in cond.finish()]
+    parts.append(stream.finish())
+    landing = np.concatenate([p.landing_s for p in parts])
+    takeoff = np.concatenate([p.takeoff_s for p in parts])
+    assert landing.size == len(ref) >= 10
+    np.testing.assert_allclose(landing, ref.landing_s, rtol=0, atol=US)
+    np.testing.assert_allclose(takeoff, ref.takeoff_s, rtol=0, atol=US)

@@ -29,7 +29,16 @@ from imu_app.core import AnalysisError, ContactKind, ImuData, SetKind
 
 log = logging.getLogger(__name__)
 
-__all__ = ["StrideParams", "StrideStream", "Strides", "concat_strides", "detect_strides", "stride_report"]
+__all__ = [
+    "StrideParams",
+    "StrideStream",
+    "Strides",
+    "concat_strides",
+    "detect_strides",
+    "stride_contact",
+    "stride_report",
+    "stride_set",
+]
 
 
 @dataclass(frozen=True)
@@ -872,44 +881,50 @@ def concat_strides(parts: list[Strides]) -> Strides:
     )
 
 
+def stride_contact(
+    initial_contact_s: float, toe_off_s: float, swing_before_ms: float, set_index: int
+) -> Contact:
+    """One stride as the report's contact (``kind`` stride): the stance and the swing that ended at it."""
+    return Contact(
+        landing_s=float(initial_contact_s),
+        takeoff_s=float(toe_off_s),
+        contact_time_ms=float(1000.0 * (toe_off_s - initial_contact_s)),
+        flight_time_ms=None,
+        kind=ContactKind.STRIDE,
+        swing_time_ms=float(swing_before_ms) if np.isfinite(swing_before_ms) else None,
+        set_index=int(set_index),
+    )
+
+
+def stride_set(index: int, strides: Strides) -> SetSummary:
+    """The set (``kind`` strides) of one bout of gait: its span, count and contact and swing statistics."""
+    ct = 1000.0 * (strides.toe_off_s - strides.initial_contact_s)
+    return SetSummary(
+        index=index,
+        kind=SetKind.STRIDES,
+        start_s=float(strides.initial_contact_s[0]),
+        end_s=float(strides.toe_off_s[-1]),
+        count=len(strides),
+        stats={
+            "contact_time_ms": metric_stats(ct.tolist(), lower_is_better=True),
+            "swing_time_ms": metric_stats(strides.swing_before_ms.tolist(), lower_is_better=False),
+        },
+    )
+
+
 def stride_report(
     strides: Strides, max_rest_s: float = DEFAULT_MAX_REST_S
 ) -> tuple[tuple[Contact, ...], tuple[SetSummary, ...]]:
     """Report contacts (``kind="stride"``) and one ``SetSummary(kind="strides")`` per bout of gait."""
-    n = len(strides)
-    if n == 0:
+    if len(strides) == 0:
         return (), ()
-    ct = 1000.0 * (strides.toe_off_s - strides.initial_contact_s)
-    bouts = group_bouts(strides.initial_contact_s, max_rest_s)
-    set_of = np.empty(n, dtype=np.intp)
-    for i, b in enumerate(bouts):
-        set_of[b] = i
-    contacts = tuple(
-        Contact(
-            landing_s=float(strides.initial_contact_s[i]),
-            takeoff_s=float(strides.toe_off_s[i]),
-            contact_time_ms=float(ct[i]),
-            flight_time_ms=None,
-            kind=ContactKind.STRIDE,
-            swing_time_ms=float(strides.swing_before_ms[i])
-            if np.isfinite(strides.swing_before_ms[i])
-            else None,
-            set_index=int(set_of[i]),
-        )
-        for i in range(n)
-    )
-    sets = tuple(
-        SetSummary(
-            index=i,
-            kind=SetKind.STRIDES,
-            start_s=float(strides.initial_contact_s[b.start]),
-            end_s=float(strides.toe_off_s[b.stop - 1]),
-            count=b.stop - b.start,
-            stats={
-                "contact_time_ms": metric_stats(ct[b].tolist(), lower_is_better=True),
-                "swing_time_ms": metric_stats(strides.swing_before_ms[b].tolist(), lower_is_better=False),
-            },
-        )
-        for i, b in enumerate(bouts)
-    )
-    return contacts, sets
+    contacts: list[Contact] = []
+    sets: list[SetSummary] = []
+    for i, b in enumerate(group_bouts(strides.initial_contact_s, max_rest_s)):
+        bout = Strides(strides.initial_contact_s[b], strides.toe_off_s[b], strides.swing_before_ms[b])
+        contacts += [
+            stride_contact(bout.initial_contact_s[k], bout.toe_off_s[k], bout.swing_before_ms[k], i)
+            for k in range(len(bout))
+        ]
+        sets.append(stride_set(i, bout))
+    return tuple(contacts), tuple(sets)
