@@ -16,6 +16,7 @@ filter that streams, so that it gives the same samples whatever the chunks.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from dataclasses import dataclass
@@ -290,6 +291,7 @@ class Conditioner:
         return out
 
 
+@functools.lru_cache(maxsize=32)
 def zero_phase_kernel(sample_rate_hz: float, cutoff_hz: float, tol: float = 1e-4) -> np.ndarray:
     """The impulse response of a second-order Butterworth low-pass run forwards and backwards (its
     autocorrelation), cut where it falls below ``tol`` of its peak and scaled to a gain of one at 0 Hz.
@@ -309,7 +311,9 @@ def zero_phase_kernel(sample_rate_hz: float, cutoff_hz: float, tol: float = 1e-4
     half = int(max(c - big[0], big[-1] - c))
     k = h[c - half : c + half + 1]
     k = 0.5 * (k + k[::-1])
-    return k / k.sum()
+    k = k / k.sum()
+    k.flags.writeable = False  # shared by every caller (cached)
+    return k
 
 
 class ZeroPhaseLowPass:
