@@ -825,7 +825,7 @@ def detect_strides(
     work-rate signal, block means at about 100 Hz) over the first ``settle_window_s`` of gait finds
     whatever the mounting; its sign
     makes the forward swing positive, from two cues that hold for any frame, mirror images included (see
-    :func:`imu_app.analysis._gait_axis.flexion_rate`).
+    :func:`imu_app.analysis._gait_axis.flexion_axis`).
     Swing peaks are the maxima of this signal [1]_, [2]_, at least ``min_stride_s`` apart.
     Toe-off is the minimum of the angular rate before the swing: the fastest plantarflexion of push-off
     on the foot [3]_, the fastest forward rotation of the shank as the knee flexes for swing [1]_, [2]_
