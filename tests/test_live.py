@@ -103,7 +103,9 @@ def _of(events, kind) -> list:
 # --------------------------------------------------------------------------------- replay equals offline
 
 
-@pytest.mark.parametrize("name", ["pogo_hops", "drop_jump", "step_hop", "leap_and_hop", "lateral_hops"])
+@pytest.mark.parametrize(
+    "name", ["pogo_hops", "drop_jump", "step_hop", "leap_and_hop", "lateral_hops", "walking", "running"]
+)
 def test_replay_at_max_speed_gives_the_contacts_of_analyse(name: str) -> None:
     data = load(RECORDINGS / f"{name}.csv")
     _, summary, events = _run(ReplaySource(data, speed=None), data.meta)
@@ -112,6 +114,9 @@ def test_replay_at_max_speed_gives_the_contacts_of_analyse(name: str) -> None:
     # Hop sets come in order, each after its last contact.
     hop_sets = [s.summary.index for s in _of(events, SetDone) if s.summary.kind == "hops"]
     assert hop_sets == list(range(len(hop_sets)))
+    # Strides come through the same stream as offline, their sets with the same statistics.
+    stride_sets = [s.summary for s in _of(events, SetDone) if s.summary.kind == "strides"]
+    assert [s.stats for s in stride_sets] == [s.stats for s in analyse(data).sets if s.kind == "strides"]
 
 
 def test_paced_replay_on_a_fake_clock_is_the_same_and_stamps_real_time_latencies() -> None:

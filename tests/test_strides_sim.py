@@ -6,7 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from imu_app.analysis._strides import StrideParams, detect_strides
+from imu_app.analysis._conditioning import ConditioningParams
+from imu_app.analysis._strides import detect_strides
 from imu_app.core import AnalysisError, Gap, ImuData
 from imu_app.sim import SensorParams, simulate
 
@@ -125,7 +126,7 @@ def test_swings_found_on_the_reduced_rate_give_the_full_rate_events(exercise: st
     sim = simulate(exercise, SensorParams(sample_rate_hz=1000.0, mounting="random"), seed=3, duration_s=15.0)
     data = _with_gaps(sim.data, [(4000, 4700), (8000, 8003), (8008, 8011)])
     reduced = detect_strides(data)
-    full = detect_strides(data, StrideParams(swing_rate_hz=1000.0))
+    full = detect_strides(data, conditioning=ConditioningParams(reduced_rate_hz=1000.0))
     assert len(reduced) == len(full) >= 10
     np.testing.assert_allclose(reduced.initial_contact_s, full.initial_contact_s, atol=1e-4)
     np.testing.assert_allclose(reduced.toe_off_s, full.toe_off_s, atol=1e-4)

@@ -10,11 +10,15 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from imu_app.analysis._orientation import in_spans
 from imu_app.core import GAP_FACTOR, AnalysisError, Gap, ImuData, find_gaps
+
+if TYPE_CHECKING:
+    from imu_app.analysis._conditioning import Conditioned
 
 __all__ = [
     "MAX_LOOKAHEAD_S",
@@ -926,6 +930,16 @@ class HopContactStream:
     def finish(self) -> HopContacts:
         """Return the contacts still held back once no more samples will come."""
         return self._release(final=True)
+
+    #: The detector protocol's look-ahead (:class:`~imu_app.analysis._stream.Detector`).
+    lookahead_s: float = MAX_LOOKAHEAD_S
+
+    def update(self, chunk: Conditioned) -> HopContacts:
+        """:meth:`feed` for the streaming engine: one conditioned piece (the detector protocol)."""
+        gaps: tuple[Gap, ...] = ()
+        if chunk.gap_before and self._t.size:
+            gaps = (Gap(before_idx=-1, start_s=float(self._t[-1]), end_s=float(chunk.t_s[0]), n_missing=0),)
+        return self.feed(chunk.t_s, chunk.acc_g, gaps)
 
     @property
     def buffered(self) -> int:

@@ -1,6 +1,6 @@
-"""The leg's flexion rate from a gyroscope anywhere on the foot or shank, with the forward swing positive.
+"""The leg's flexion axis from a gyroscope anywhere on the foot or shank, with the forward swing positive.
 
-Used by :func:`imu_app.analysis._strides.detect_strides`. Nothing here assumes a mounting: the axis comes
+Used by :class:`imu_app.analysis._strides.StrideStream`. Nothing here assumes a mounting: the axis comes
 from the data (principal axis of the angular rate), its sign from two properties of gait that hold for any
 sensor frame, foot or shank, left or right, walking or running.
 """
@@ -12,13 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.signal import butter, sosfiltfilt
-
-from imu_app.analysis._orientation import block_means
 
 log = logging.getLogger(__name__)
 
-__all__ = ["FlexionRate", "flexion_rate", "jerk_windows", "low_pass"]
+__all__ = ["FlexionAxis", "flexion_axis", "jerk_windows", "project"]
 
 #: Windows of jerk are gathered this many at a time: a few MB at 1 kHz, whatever the recording's length.
 _WINDOWS_PER_CHUNK = 1024
@@ -29,56 +26,29 @@ _LOBE_FLOOR = 0.3
 
 
 @dataclass(frozen=True)
-class FlexionRate:
-    """The flexion rate of the leg and how its sign was chosen.
+class FlexionAxis:
+    """The leg's flexion axis in the sensor frame and how its sign was chosen.
 
     Attributes
     ----------
-    rate_dps
-        Angular rate about the principal axis (deg/s), averaged over blocks of ``block`` samples and
-        low-passed, positive in the forward swing.
-    at_idx
-        For each sample of ``rate_dps``, the index of the recording's sample at the centre of its block
-        (a half-integer for even blocks), which maps times found on the reduced rate back to the full one.
-    bounds
-        The gap-free stretches ``[a, b)`` in samples of ``rate_dps``, in the order of the recording's.
-    block
-        Samples of the recording per sample of ``rate_dps`` (1: the full rate).
-    sample_rate_hz
-        Nominal rate of ``rate_dps``.
     axis
-        Unit vector of that axis in the sensor frame (sign included).
+        Unit vector (sign included: the forward swing turns positive about it).
     area_score, impact_score
-        The two sign cues as log ratios, positive for the chosen sign (see :func:`flexion_rate`).
+        The two sign cues as log ratios, positive for the chosen sign (see :func:`flexion_axis`).
+    found
+        False when the window held no rotation at all (the axis is then arbitrary).
     """
 
-    rate_dps: np.ndarray
-    at_idx: np.ndarray
-    bounds: tuple[tuple[int, int], ...]
-    block: int
-    sample_rate_hz: float
     axis: np.ndarray
     area_score: float
     impact_score: float
+    found: bool = True
 
 
-def low_pass(
-    x: np.ndarray, sample_rate_hz: float, cutoff_hz: float, bounds: list[tuple[int, int]]
-) -> np.ndarray:
-    """Zero-phase second-order Butterworth low-pass along axis 0, run on each gap-free stretch ``[a, b)``.
-
-    Zero phase so that the events keep their times; stretches too short for the filter's edge padding
-    are left as they are. A cutoff at or above Nyquist returns the input.
-    """
-    out = np.array(x, dtype=float, copy=True)
-    if cutoff_hz >= 0.45 * sample_rate_hz:
-        return out
-    sos = butter(2, cutoff_hz, fs=sample_rate_hz, output="sos")
-    pad = 3 * (2 * sos.shape[0] + 1)
-    for a, b in bounds:
-        if b - a > pad:
-            out[a:b] = sosfiltfilt(sos, x[a:b], axis=0)
-    return out
+def project(x: np.ndarray, axis: np.ndarray) -> np.ndarray:
+    """Rows of ``x`` (``(n, 3)``) projected on ``axis``, each row's three products added in order, so that
+    a row's value does not depend on the rows around it (a matrix product may group them differently)."""
+    return x[:, 0] * axis[0] + x[:, 1] * axis[1] + x[:, 2] * axis[2]
 
 
 def jerk_windows(
@@ -154,63 +124,36 @@ def _impact_score(
     return float(np.log(max(num, 1e-9) / max(den, 1e-9)))
 
 
-def _reduce_rate(
-    x: np.ndarray, bounds: list[tuple[int, int]], block: int
-) -> tuple[np.ndarray, np.ndarray, tuple[tuple[int, int], ...]]:
-    """Means of ``x`` over blocks of ``block`` samples within each gap-free stretch ``[a, b)`` (the last
-    block of a stretch may be shorter), the index of each block's centre, and the stretches' new bounds."""
-    parts, centres, out_bounds, k = [], [], [], 0
-    for a, b in bounds:
-        parts.append(block_means(x[a:b], block))
-        centre = a + block * np.arange(parts[-1].shape[0], dtype=np.float64) + 0.5 * (block - 1)
-        centre[-1] = 0.5 * (a + block * (parts[-1].shape[0] - 1) + b - 1)
-        centres.append(centre)
-        out_bounds.append((k, k + parts[-1].shape[0]))
-        k = out_bounds[-1][1]
-    if not parts:
-        return np.empty((0, *x.shape[1:])), np.empty(0), ()
-    return np.concatenate(parts), np.concatenate(centres), tuple(out_bounds)
-
-
-def flexion_rate(
-    gyr_dps: np.ndarray,
-    acc_g: np.ndarray,
+def flexion_axis(
+    rate_dps: np.ndarray,
+    moving: np.ndarray,
+    at_idx: np.ndarray,
     t_s: np.ndarray,
-    bounds: list[tuple[int, int]],
+    acc_g: np.ndarray,
     *,
     sample_rate_hz: float,
-    cutoff_hz: float,
-    reduced_rate_hz: float,
-) -> FlexionRate:
-    """The leg's flexion rate, low-passed, with the forward swing positive.
+) -> FlexionAxis:
+    """The leg's flexion axis, with the forward swing positive, from a window of gait.
 
     Parameters
     ----------
-    gyr_dps, acc_g, t_s
-        Angular rate, specific force and time of one recording (any sensor frame).
-    bounds
-        Its gap-free stretches ``[a, b)``.
+    rate_dps
+        The low-passed work-rate signal (angular rate at the reduced rate) over the window, ``(k, 3)``.
+    moving
+        Which of its samples move (the axis is fitted on these).
+    at_idx
+        For each sample of ``rate_dps``, the index in ``t_s`` and ``acc_g`` of its block's centre.
+    t_s, acc_g
+        Time and specific force of the window at the full rate.
     sample_rate_hz
-        Nominal rate.
-    cutoff_hz
-        Low-pass cutoff for the rate (see :class:`imu_app.analysis._strides.StrideParams`).
-    reduced_rate_hz
-        The rate is averaged over blocks of whole samples down to no less than this before it is
-        low-passed (see :class:`imu_app.analysis._strides.StrideParams`).
+        Nominal full rate.
 
     Returns
     -------
-    FlexionRate
+    FlexionAxis
 
     Notes
     -----
-    All of it runs on the angular rate averaged over blocks of ``floor(sample_rate_hz / reduced_rate_hz)``
-    samples: the low-pass keeps nothing above a few hertz, which a rate of 100 Hz carries with room to
-    spare, and at 1 kHz the filter, the principal axis and the cues cost a tenth. A block mean is a moving
-    average sampled at its centre, so it keeps times (no phase); its response at the cutoff is within
-    0.6 % of one, and what it folds down from near the reduced rate lands attenuated by the block's own
-    response (by 24 dB or more at 1 kHz) before the low-pass takes the rest.
-
     The axis is the principal axis of the low-passed angular rate: the foot and shank rotate mostly about
     the mediolateral axis (flexion/extension), whatever the mounting. The low-pass keeps the 1-6 Hz of the
     leg's swing and removes the impacts' ringing, which on a loosely strapped sensor reaches 700 deg/s on a
@@ -241,28 +184,32 @@ def flexion_rate(
     stance phase of gait using foot-worn inertial sensors. Gait & Posture, 37(2), 229-234.
     https://doi.org/10.1016/j.gaitpost.2012.07.012
     """
-    fs = float(sample_rate_hz)
-    block = max(1, int(fs // reduced_rate_hz))
-    g, at_idx, rbounds = _reduce_rate(gyr_dps, bounds, block)
-    fs_r = fs / block
-    g = low_pass(g, fs_r, cutoff_hz, list(rbounds))
-    _, vecs = np.linalg.eigh(g.T @ g)
+    sel = rate_dps[moving] if np.any(moving) else rate_dps
+    g0, g1, g2 = sel[:, 0], sel[:, 1], sel[:, 2]
+    scatter = np.array(
+        [
+            [g0 @ g0, g0 @ g1, g0 @ g2],
+            [g0 @ g1, g1 @ g1, g1 @ g2],
+            [g0 @ g2, g1 @ g2, g2 @ g2],
+        ]
+    )
+    if not np.all(np.isfinite(scatter)) or scatter.trace() <= 0:
+        return FlexionAxis(axis=np.array([0.0, 0.0, 1.0]), area_score=0.0, impact_score=0.0, found=False)
+    _, vecs = np.linalg.eigh(scatter)
     axis = vecs[:, -1]
-    w = g @ axis
+    w = project(rate_dps, axis)
     area = _area_score(w, _LOBE_FLOOR)
     impact = _impact_score(
-        w, at_idx, t_s, acc_g, sample_rate_hz=fs, floor_frac=_LOBE_FLOOR, before_s=0.03, after_s=0.08
+        w,
+        at_idx,
+        t_s,
+        acc_g,
+        sample_rate_hz=sample_rate_hz,
+        floor_frac=_LOBE_FLOOR,
+        before_s=0.03,
+        after_s=0.08,
     )
     if area + impact < 0:
-        w, axis, area, impact = -w, -axis, -area, -impact
+        axis, area, impact = -axis, -area, -impact
     log.debug("flexion axis %s: sign cues area %.2f, impact %.2f", np.round(axis, 2), area, impact)
-    return FlexionRate(
-        rate_dps=w,
-        at_idx=at_idx,
-        bounds=rbounds,
-        block=block,
-        sample_rate_hz=fs_r,
-        axis=axis,
-        area_score=area,
-        impact_score=impact,
-    )
+    return FlexionAxis(axis=axis, area_score=area, impact_score=impact, found=True)

@@ -234,12 +234,13 @@ def analyse_contacts(data: ImuData, exercise: str | None = None) -> ContactAnaly
     """Contacts and hop/stride sets of a recording, with the parameters used (for the report)."""
     spec = exercise_spec(exercise)
     if spec is not None and spec.is_gait:
+        from imu_app.analysis._conditioning import ConditioningParams
         from imu_app.analysis._strides import StrideParams, detect_strides, stride_report
 
-        sp = StrideParams()
-        strides = detect_strides(data, sp)
+        sp, cp = StrideParams(), ConditioningParams()
+        strides = detect_strides(data, sp, cp)
         contacts, sets = stride_report(strides)
-        return ContactAnalysis(contacts, sets, {"strides": asdict(sp)})
+        return ContactAnalysis(contacts, sets, {"strides": asdict(sp), "conditioning": asdict(cp)})
     cp = ContactParams()
     found = contacts_from_data(data, cp)
     mp = HopMetricsParams()

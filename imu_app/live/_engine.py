@@ -7,8 +7,11 @@ what exists:
 - hop contacts with :class:`~imu_app.analysis._contacts.HopContactStream`, which gives exactly the offline
   detector's contacts, turned into the report's contacts by the offline metrics
   (:func:`~imu_app.analysis._hop_metrics.hop_report`), so that a replay's contacts equal ``analyse()``'s;
-- landing holds, calf raises and strides with :class:`WindowedDetector`, which re-runs the offline analysis
-  on a bounded window of recent samples and reports what has settled in it.
+- strides of walking and running with :class:`StrideEngine`: the analysis package's conditioning and
+  :class:`~imu_app.analysis._strides.StrideStream`, the very stream that offline analysis feeds the whole
+  recording, so that a session's strides are the report's by construction;
+- landing holds and calf raises with :class:`WindowedDetector`, which re-runs the offline analysis on a
+  bounded window of recent samples and reports what has settled in it.
 """
 
 from __future__ import annotations
@@ -25,23 +28,32 @@ import numpy as np
 from imu_app.analysis import (
     CalfRaiseParams,
     CalfRaiseRep,
-    Contact,
     Landing,
     LandingParams,
     SetSummary,
     detect_calf_raises,
     detect_landings,
 )
+from imu_app.analysis._conditioning import Conditioner
 from imu_app.analysis._contacts import MAX_LOOKAHEAD_S, ContactParams, HopContacts, HopContactStream
 from imu_app.analysis._hop_metrics import HopMetricsParams, hop_report
 from imu_app.analysis._pipeline import prescribed_tempo_s
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S
-from imu_app.analysis._strides import detect_strides, stride_report
-from imu_app.core import DEFAULT_HOLD_TARGET_S, Gap, ImuData, RecordingMeta, exercise_spec
+from imu_app.analysis._stream import Samples
+from imu_app.analysis._strides import StrideParams, Strides, StrideStream, stride_contact, stride_set
+from imu_app.core import DEFAULT_HOLD_TARGET_S, AnalysisError, Gap, ImuData, RecordingMeta, exercise_spec
 from imu_app.live._chunk import Chunk
 from imu_app.live._events import ContactDone, EngineEvent, HoldEnded, HoldStarted, RepDone, SetDone
 
-__all__ = ["CompositeEngine", "Engine", "HopEngine", "WindowParams", "WindowedDetector", "make_engine"]
+__all__ = [
+    "CompositeEngine",
+    "Engine",
+    "HopEngine",
+    "StrideEngine",
+    "WindowParams",
+    "WindowedDetector",
+    "make_engine",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -200,6 +212,107 @@ class HopEngine(Engine):
             self._bout = []
             self._emitted = 0
         return events
+
+
+# ---------------------------------------------------------------------------------------------- strides
+
+
+class StrideEngine(Engine):
+    """Strides of walking and running, each reported once final, exactly as offline.
+
+    Parameters
+    ----------
+    sample_rate_hz
+        Nominal rate.
+    params
+        See :class:`~imu_app.analysis._strides.StrideParams`.
+    max_rest_s
+        Strides further apart than this belong to different sets, as in the offline report.
+
+    Notes
+    -----
+    The chunks go through the analysis package's :class:`~imu_app.analysis._conditioning.Conditioner` to
+    :class:`~imu_app.analysis._strides.StrideStream`, which offline analysis feeds the whole recording, so
+    the strides are the report's to the microsecond whatever the chunks. A stride comes at most
+    ``lookahead_s`` after its toe-off once the stream has settled its axis on the first gait (the first
+    strides wait up to ``StrideStream.settle_s``). Its set is known at once (a stride more than
+    ``max_rest_s`` after the previous one starts a new set), so ``SetDone`` comes with the first stride of
+    the next set, or at the end.
+    """
+
+    def __init__(
+        self,
+        sample_rate_hz: float,
+        params: StrideParams | None = None,
+        *,
+        max_rest_s: float = DEFAULT_MAX_REST_S,
+    ) -> None:
+        self.conditioner = Conditioner(sample_rate_hz)
+        self.stream = StrideStream(sample_rate_hz, self.conditioner.block, params)
+        self.lookahead_s = self.stream.lookahead_s
+        self.max_rest_s = float(max_rest_s)
+        self.n_contacts = 0
+        self.n_sets = 0
+        self._bout: list[Strides] = []
+        self._last_ic = -np.inf
+        self._fed = False
+        self._failed = False
+
+    def feed(self, chunk: Chunk) -> list[EngineEvent]:
+        samples = Samples(
+            t_s=chunk.t_s,
+            acc_g=chunk.acc_g,
+            gyr_dps=chunk.gyr_dps,
+            gap_before=chunk.gap_before is not None and self._fed,
+        )
+        self._fed = True
+        return self._run(lambda: [self.stream.update(c) for c in self.conditioner.update(samples)])
+
+    def finish(self) -> list[EngineEvent]:
+        events = self._run(
+            lambda: [*(self.stream.update(c) for c in self.conditioner.finish()), self.stream.finish()]
+        )
+        return events + self._set_done()
+
+    def _run(self, step: Callable[[], list[Strides]]) -> list[EngineEvent]:
+        if self._failed:
+            return []
+        try:
+            parts = step()
+        except AnalysisError as e:  # no gyroscope: say so once, and go on without strides
+            logger.error("strides are not analysed in this session: %s", e)
+            self._failed = True
+            return []
+        events: list[EngineEvent] = []
+        for found in parts:
+            for i in range(len(found)):
+                one = Strides(
+                    found.initial_contact_s[i : i + 1],
+                    found.toe_off_s[i : i + 1],
+                    found.swing_before_ms[i : i + 1],
+                )
+                ic = float(one.initial_contact_s[0])
+                if self._bout and ic - self._last_ic > self.max_rest_s:
+                    events += self._set_done()
+                self._bout.append(one)
+                self._last_ic = ic
+                c = stride_contact(ic, one.toe_off_s[0], one.swing_before_ms[0], self.n_sets)
+                self.n_contacts += 1
+                events.append(ContactDone(t_s=c.landing_s, number=self.n_contacts, contact=c))
+        return events
+
+    def _set_done(self) -> list[EngineEvent]:
+        if not self._bout:
+            return []
+        bout = Strides(
+            np.concatenate([b.initial_contact_s for b in self._bout]),
+            np.concatenate([b.toe_off_s for b in self._bout]),
+            np.concatenate([b.swing_before_ms for b in self._bout]),
+        )
+        self._bout = []
+        summary = stride_set(self.n_sets, bout)
+        self.n_sets += 1
+        return [SetDone(t_s=summary.end_s, summary=summary)]
 
 
 # ---------------------------------------------------------------------------------------- windowed
@@ -419,22 +532,6 @@ def _calf_kind(tempo: tuple[float, float, float, float] | None) -> _Kind:
     )
 
 
-def _stride_kind() -> _Kind:
-    def run(data: ImuData) -> tuple[Sequence[Contact], float]:
-        contacts, _ = stride_report(detect_strides(data))
-        # A stride is decided by the next stride's initial contact: two strides of slow walking.
-        return contacts, 3.0
-
-    return _Kind(
-        analyse=run,
-        start=lambda x: x.landing_s,
-        end=lambda x: x.takeoff_s if x.takeoff_s is not None else x.landing_s,
-        time_fields=("landing_s", "takeoff_s"),
-        make=lambda x, n: [ContactDone(t_s=x.landing_s, number=n, contact=x)],
-        set_kind="strides",
-    )
-
-
 def make_engine(
     sample_rate_hz: float,
     meta: RecordingMeta,
@@ -454,7 +551,7 @@ def make_engine(
     spec = exercise_spec(exercise)
     is_calf = spec is not None and spec.is_calf_raise
     if spec is not None and spec.is_gait:
-        return WindowedDetector(_stride_kind(), sample_rate_hz, meta, window)
+        return StrideEngine(sample_rate_hz)
     engines: list[Engine] = [HopEngine(sample_rate_hz, exercise, acc_range_g=meta.acc_range_g)]
     if exercise is None or (spec is not None and spec.has_holds):
         target = hold_target_s
