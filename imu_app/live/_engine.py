@@ -171,7 +171,8 @@ class HopEngine(Engine):
             if self._bout and row.landing_s - self._bout[-1].landing_s > self.max_rest_s:
                 events += self._emit(bout_ended=True)
             self._bout.append(row)
-        events += self._emit(bout_ended=final)
+        if len(found) or final:  # nothing else changes what the bout's contacts are
+            events += self._emit(bout_ended=final)
         return events
 
     def _emit(self, *, bout_ended: bool) -> list[EngineEvent]:
