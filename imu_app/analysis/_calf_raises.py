@@ -9,18 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from imu_app.analysis._orientation import (
-    Orientation,
-    block_means,
-    body_to_start,
-    cross,
-    estimate_gravity,
-    in_spans,
-    moving_mean,
-    rotate,
-    segment_bounds,
-)
+from imu_app.analysis._orientation import Orientation, body_to_start, estimate_gravity, rotate
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S, group_bouts, metric_stats
+from imu_app.analysis._signal import block_means, cross, in_spans, moving_mean, segment_bounds
 from imu_app.analysis.report import CalfRaiseRep, CalfRaises, SetSummary
 from imu_app.core import STANDARD_GRAVITY_M_S2, AnalysisError, ImuData, Knee, SetKind
 

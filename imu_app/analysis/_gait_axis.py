@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.signal import butter, sosfiltfilt
 
-from imu_app.analysis._orientation import block_means
+from imu_app.analysis._signal import block_means
 
 log = logging.getLogger(__name__)
 

@@ -10,8 +10,8 @@ import numpy as np
 from scipy.ndimage import median_filter
 
 from imu_app.analysis._contacts import HopContacts, contacts_from_data
-from imu_app.analysis._orientation import moving_mean, segment_bounds
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S, group_bouts, metric_stats
+from imu_app.analysis._signal import moving_mean, segment_bounds
 from imu_app.analysis.report import Landing, SetSummary
 from imu_app.core import AnalysisError, HoldEnd, ImuData, SetKind
 from imu_app.core.stabilisation import (

@@ -14,8 +14,8 @@ import numpy as np
 from scipy.signal import find_peaks
 
 from imu_app.analysis._gait_axis import FlexionRate, flexion_rate, jerk_windows
-from imu_app.analysis._orientation import segment_bounds
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S, group_bouts, metric_stats
+from imu_app.analysis._signal import segment_bounds
 from imu_app.analysis.report import Contact, SetSummary
 from imu_app.core import AnalysisError, ContactKind, ImuData, SetKind
 
