@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from imu_app.analysis._calf.params import CalfRaiseParams, CalfRaiseResult
-from imu_app.analysis._calf.segmentation import segment_reps, velocity_lobes
+from imu_app.analysis._calf.segmentation import FoundRep, segment_reps, velocity_lobes
 from imu_app.analysis._calf.sets import assemble
 from imu_app.analysis._calf.signals import prepare_signals
 from imu_app.analysis._orientation import Orientation
@@ -104,7 +104,7 @@ def detect_calf_raises(
     """
     params = params or CalfRaiseParams()
     warnings: list[str] = []
-    lookahead_s = params.max_pause_s + 1.0
+    lookahead_s = params.lookahead_s
     if len(data) < 10:
         return CalfRaiseResult(CalfRaises(), (), (), lookahead_s)
     if data.gyr_dps is None:
@@ -117,14 +117,16 @@ def detect_calf_raises(
             f"calf raises: {len(data.gaps)} gap(s) in the recording; reps are not sought across one"
         )
     sigs = prepare_signals(data, orientation, params)
-    areas = [np.array([lobe[3] for lobe in velocity_lobes(s.t, s.vel, 1.0, params.min_rise_m)]) for s in sigs]
+    areas = [
+        np.array([lobe.area_m for lobe in velocity_lobes(s.t, s.vel, 1.0, params.min_rise_m)]) for s in sigs
+    ]
     all_areas = np.concatenate(areas) if areas else np.array([])
     if all_areas.size == 0:
         return CalfRaiseResult(CalfRaises(), (), tuple(warnings), lookahead_s)
     typical = float(np.quantile(all_areas, 0.9))
     min_prom = max(params.min_rise_m, params.noise_fraction * typical)
-    raw: list[dict[str, float | str | None]] = []
+    found: list[FoundRep] = []
     for sig in sigs:
-        raw.extend(segment_reps(sig, min_prom, params))
-    raw.sort(key=lambda r: float(r["start_s"]))  # type: ignore[arg-type]
-    return assemble(raw, params, tuple(warnings), lookahead_s)
+        found.extend(segment_reps(sig, min_prom, params))
+    found.sort(key=lambda r: r.start_s)
+    return assemble(found, params, tuple(warnings), lookahead_s)

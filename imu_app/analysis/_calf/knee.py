@@ -1,13 +1,42 @@
-"""Knee bends between reps, bent-knee lowerings placed by the shank's angle, and each rep's knee."""
+"""Knee bends between reps and bent-knee lowerings placed by the shank's angle."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
 from imu_app.analysis._calf.params import CalfRaiseParams
-from imu_app.analysis._calf.signals import Signals, mean_angle
+from imu_app.analysis._calf.signals import LEVEL_WINDOW_S, Signals, mean_angle, rise_tilt
 from imu_app.analysis._calf.transitions import TILT_CORR_S, Fit, misfit, refine
-from imu_app.core import Knee
+
+#: A knee bend needs at least this long (s) between the top and the next rise to be looked for.
+_MIN_BEND_ROOM_S = 0.4
+#: A bend's first guess spans the samples where the shank turns faster than this fraction of its peak
+#: rate in the bend's direction, and lasts at least :data:`_MIN_BEND_GUESS_S`.
+_BEND_RATE_FRACTION = 0.1
+_MIN_BEND_GUESS_S = 0.1
+
+
+@dataclass(frozen=True)
+class KneeBends:
+    """Onset and end (s) of a knee bend or straightening after each rep (NaN where there is none)."""
+
+    onset_s: np.ndarray
+    end_s: np.ndarray
+
+
+@dataclass(frozen=True)
+class _BendGuess:
+    """A knee bend's first guess after rep ``rep``: onset and duration (s), its fitting window (s) and how
+    far the shank's angle moved (deg, signed)."""
+
+    rep: int
+    onset_s: float
+    duration_s: float
+    lo_s: float
+    hi_s: float
+    amount_deg: float
 
 
 def knee_bends(
@@ -16,9 +45,8 @@ def knee_bends(
     top_s: np.ndarray,
     next_s: np.ndarray,
     params: CalfRaiseParams,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Onset and end of a knee bend / straightening between each rep's top and the next rise (NaN where
-    there is none).
+) -> KneeBends:
+    """Knee bends / straightenings between each rep's top and the next rise.
 
     The lowering brings the shank back to the angle it had before the rise (``base_s``, the rise's
     onset); a knee bend moves it elsewhere. If the angle before the next rise differs from that by at
@@ -31,59 +59,78 @@ def knee_bends(
     onset = np.full(top_s.size, np.nan)
     end = np.full(top_s.size, np.nan)
     if sig.tilt is None or top_s.size == 0:
-        return onset, end
+        return KneeBends(onset, end)
     rate = np.gradient(sig.tilt, sig.t)
     cands = []
     for i, (base, top, nxt_rise) in enumerate(zip(base_s, top_s, next_s, strict=True)):
-        nxt = min(nxt_rise, top + params.max_transition_s + params.max_pause_s)
-        if nxt - top < 0.4:
-            continue
-        amount = mean_angle(sig, nxt - 0.15, nxt) - mean_angle(sig, base - 0.15, base)
-        if abs(amount) < params.posture_deg:
-            continue
-        k0, k1 = np.searchsorted(sig.t, (top, nxt))
-        r = np.sign(amount) * rate[k0:k1]
-        if r.size < 4:
-            continue
-        k = int(np.argmax(r))
-        slow = r < 0.1 * r[k]
-        before = np.flatnonzero(slow[:k])
-        after = np.flatnonzero(slow[k:])
-        a = int(before[-1]) if before.size else 0
-        b = k + int(after[0]) if after.size else r.size - 1
-        # The bend's window starts where the shank last turned the other way (a lowering, whose tilt
-        # back may be opposite to the bend): a step fitted over both would start inside the lowering.
-        back = np.flatnonzero(r[:k] < -0.1 * r[k])
-        lo = float(sig.t[k0 + int(back[-1])]) if back.size else top
-        cands.append(
-            (i, float(sig.t[k0 + a]), max(float(sig.t[k0 + b] - sig.t[k0 + a]), 0.1), lo, nxt, amount)
-        )
+        reach = top + params.max_transition_s + params.max_pause_s
+        guess = _bend_guess(sig, rate, rep=i, base=base, top=top, nxt=min(nxt_rise, reach), params=params)
+        if guess is not None:
+            cands.append(guess)
     if not cands:
-        return onset, end
-    c = np.array([x[1:] for x in cands])
+        return KneeBends(onset, end)
     fit = refine(
         sig,
         sig.acc_v,
-        c[:, 0],
-        c[:, 1],
-        lo_s=c[:, 2],
-        hi_s=c[:, 3],
-        lowering=np.zeros(len(c), bool),
+        np.array([c.onset_s for c in cands]),
+        np.array([c.duration_s for c in cands]),
+        lo_s=np.array([c.lo_s for c in cands]),
+        hi_s=np.array([c.hi_s for c in cands]),
+        lowering=np.zeros(len(cands), bool),
         use_acc=False,
         use_tilt=True,
     )
-    for (i, *_), si, di, nxt, amount in zip(
-        cands, fit.onset_s, fit.duration_s, c[:, 3], c[:, 4], strict=True
-    ):
+    for c, si, di in zip(cands, fit.onset_s, fit.duration_s, strict=True):
         # The fitted step itself must turn the shank by ``posture_deg``: the levels either side of a whole rep
         # differ by several degrees with the slow part of single-leg sway, the steps it mimics by 2 at most.
-        step = np.sign(amount) * (mean_angle(sig, si + di, si + di + 0.15) - mean_angle(sig, si - 0.15, si))
+        after = mean_angle(sig, si + di, si + di + LEVEL_WINDOW_S)
+        step = np.sign(c.amount_deg) * (after - mean_angle(sig, si - LEVEL_WINDOW_S, si))
         if params.posture_s[0] <= di <= params.posture_s[1] and step >= params.posture_deg:
             # A bend starts after the top (or bottom) it follows; its fitting window may start later, where
             # the shank last turned the other way (without a gyroscope the bend's own start can look so).
-            onset[i] = min(max(si, top_s[i]), nxt)
-            end[i] = min(si + di, nxt)
-    return onset, end
+            onset[c.rep] = min(max(si, top_s[c.rep]), c.hi_s)
+            end[c.rep] = min(si + di, c.hi_s)
+    return KneeBends(onset, end)
+
+
+def _bend_guess(
+    sig: Signals,
+    rate: np.ndarray,
+    *,
+    rep: int,
+    base: float,
+    top: float,
+    nxt: float,
+    params: CalfRaiseParams,
+) -> _BendGuess | None:
+    """The first guess of a knee bend between ``top`` and ``nxt`` after a rise from ``base`` (s), or
+    ``None`` where the shank's angle before ``nxt`` is within ``posture_deg`` of that before the rise."""
+    if nxt - top < _MIN_BEND_ROOM_S:
+        return None
+    amount = mean_angle(sig, nxt - LEVEL_WINDOW_S, nxt) - mean_angle(sig, base - LEVEL_WINDOW_S, base)
+    if abs(amount) < params.posture_deg:
+        return None
+    k0, k1 = np.searchsorted(sig.t, (top, nxt))
+    r = np.sign(amount) * rate[k0:k1]
+    if r.size < 4:
+        return None
+    k = int(np.argmax(r))
+    slow = r < _BEND_RATE_FRACTION * r[k]
+    before = np.flatnonzero(slow[:k])
+    after = np.flatnonzero(slow[k:])
+    a = int(before[-1]) if before.size else 0
+    b = k + int(after[0]) if after.size else r.size - 1
+    # The bend's window starts where the shank last turned the other way (a lowering, whose tilt
+    # back may be opposite to the bend): a step fitted over both would start inside the lowering.
+    back = np.flatnonzero(r[:k] < -_BEND_RATE_FRACTION * r[k])
+    lo = float(sig.t[k0 + int(back[-1])]) if back.size else top
+    duration = max(float(sig.t[k0 + b] - sig.t[k0 + a]), _MIN_BEND_GUESS_S)
+    return _BendGuess(rep, float(sig.t[k0 + a]), duration, lo, nxt, amount)
+
+
+#: A bent-knee lowering is placed again only where this long (s) or more lies between the top and the end
+#: of its window.
+_MIN_SECOND_GUESS_S = 0.5
 
 
 def second_guess(
@@ -110,17 +157,10 @@ def second_guess(
     step as well as the true one fits the lowering, so the acceleration alone did not tell them apart.
     """
     bent = np.array(
-        [
-            abs(
-                mean_angle(sig, top[j] - 0.05, top[j] + 0.05)
-                - mean_angle(sig, rise.onset_s[j] - 0.15, rise.onset_s[j])
-            )
-            >= params.bent_tilt_deg
-            for j in range(top.size)
-        ],
+        [abs(rise_tilt(sig, rise.onset_s[j], top[j])) >= params.bent_tilt_deg for j in range(top.size)],
         dtype=bool,
     )
-    k = np.flatnonzero(bent & (hi > top + 0.5))
+    k = np.flatnonzero(bent & (hi > top + _MIN_SECOND_GUESS_S))
     if not k.size:
         return low
     span = hi[k] - top[k]
@@ -171,27 +211,3 @@ def second_guess(
     ):
         field[better] = new[pick]
     return Fit(*fields, low.lowering)
-
-
-def set_knees(members: list[dict], partial: np.ndarray, params: CalfRaiseParams) -> dict[int, str]:
-    """Straight or bent knee for each rep of a set (by ``id`` of its record); empty without a gyroscope.
-
-    Bending the knee tilts the whole shank forward by 12-20 deg, so when the shank's angle before the rise
-    falls into two clusters that far apart, the forward one is the bent knee ("forward" is opposite to the
-    tilt back that every rise makes). When it does not, the set is one or the other, told by the shank's
-    tilt during the full reps' rises (``bent_tilt_deg``).
-    """
-    if not members or members[0]["tilt_deg"] is None:
-        return {}
-    tilts = np.array([r["tilt_deg"] for r in members])
-    back = np.sign(np.median(tilts)) or 1.0
-    forward = -back * np.array([r["base_deg"] for r in members])
-    lo, hi = float(forward.min()), float(forward.max())
-    if hi - lo >= params.knee_split_deg:
-        mid = 0.5 * (lo + hi)
-        return {
-            id(r): (Knee.BENT if f > mid else Knee.STRAIGHT) for r, f in zip(members, forward, strict=True)
-        }
-    full = np.abs(tilts[~partial]) if (~partial).any() else np.abs(tilts)
-    knee = Knee.BENT if float(np.median(full)) > params.bent_tilt_deg else Knee.STRAIGHT
-    return {id(r): knee for r in members}

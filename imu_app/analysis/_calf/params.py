@@ -8,6 +8,9 @@ from imu_app.analysis._sets import DEFAULT_MAX_REST_S
 from imu_app.analysis.report import CalfRaises, SetSummary
 from imu_app.core import AnalysisError
 
+#: How far (s) the last fit of a rep looks beyond the end of its pause.
+FINAL_WINDOW_S = 1.0
+
 
 @dataclass(frozen=True)
 class CalfRaiseParams:
@@ -102,6 +105,19 @@ class CalfRaiseParams:
     max_rest_s: float = DEFAULT_MAX_REST_S
     target_tempo_s: tuple[float, float, float, float] | None = None
     tempo_tolerance_s: float = 0.5
+
+    @property
+    def reach_s(self) -> float:
+        """How far after a rep's top its lowering and bottom pause may reach (s): the longest lowering and
+        the longest pause."""
+        return self.max_transition_s + self.max_pause_s
+
+    @property
+    def lookahead_s(self) -> float:
+        """How long after a rep's bottom the rep is decided (s): its pause ends within ``max_pause_s``
+        (the lowering's window reaches no further), and the last fit's window reaches
+        :data:`FINAL_WINDOW_S` beyond."""
+        return self.max_pause_s + FINAL_WINDOW_S
 
     def __post_init__(self) -> None:
         if self.work_rate_hz <= 0 or self.highpass_hz <= 0:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from imu_app.analysis._calf.knee import set_knees
 from imu_app.analysis._calf.params import CalfRaiseParams, CalfRaiseResult
+from imu_app.analysis._calf.segmentation import FoundRep
 from imu_app.analysis._calf.shapes import FAMILY_STARTS
 from imu_app.analysis._sets import group_bouts, metric_stats
 from imu_app.analysis.report import CalfRaiseRep, CalfRaises, SetSummary
-from imu_app.core import SetKind
+from imu_app.core import Knee, SetKind
 
 #: A rise tilts the shank by at most this fraction of the foot's rotation: the ankle moves forward along
 #: its arc by ``L (cos g_a - cos g_top)`` while the knee stays, which turns a 40-cm shank by a quarter to
@@ -73,52 +73,17 @@ def _arc_deg(rise_m: float, lever_m: float, start_rad: float) -> float:
 
 
 def assemble(
-    raw: list[dict], params: CalfRaiseParams, warnings: tuple[str, ...], lookahead_s: float
+    found: list[FoundRep], params: CalfRaiseParams, warnings: tuple[str, ...], lookahead_s: float
 ) -> CalfRaiseResult:
-    if not raw:
+    """The result from the time-ordered reps of every stretch: reps further apart than ``max_rest_s`` in
+    different sets, each rep's range, partial flag and knee judged within its set, each set summarised."""
+    if not found:
         return CalfRaiseResult(CalfRaises(), (), warnings, lookahead_s)
-    starts = np.array([r["start_s"] for r in raw])
-    bouts = group_bouts(starts, params.max_rest_s)
+    bouts = group_bouts(np.array([r.start_s for r in found]), params.max_rest_s)
     reps: list[CalfRaiseRep] = []
     sets: list[SetSummary] = []
     for set_index, bout in enumerate(bouts):
-        members = raw[bout]
-        lever = params.foot_lever_m
-        start = _set_start(np.array([r["fit_rise_m"] for r in members]), lever)
-        # Partial or not from the smaller of the velocity lobe's and the fitted acceleration's rise, in
-        # case either reads a partial rep high.
-        ranges = np.array(
-            [
-                _range_deg(_arc_deg(min(r["rise_m"], r["fit_rise_m"]), lever, start), r["tilt_deg"])
-                for r in members
-            ]
-        )
-        full = float(np.quantile(ranges, 0.75))
-        partial = ranges < params.partial_fraction * full
-        pauses = [r["pause_end_s"] - r["bottom_s"] for r in members if r["pause_end_s"] is not None]
-        typical_pause = float(np.median(pauses)) if pauses else 0.0
-        knees = set_knees(members, partial, params)
-        set_reps = []
-        for r, is_partial in zip(members, partial, strict=True):
-            end = r["pause_end_s"] if r["pause_end_s"] is not None else r["bottom_s"] + typical_pause
-            knee = knees.get(id(r))
-            set_reps.append(
-                CalfRaiseRep(
-                    start_s=r["start_s"],
-                    top_s=r["top_s"],
-                    lower_s=r["lower_s"],
-                    bottom_s=r["bottom_s"],
-                    end_s=end,
-                    concentric_s=r["top_s"] - r["start_s"],
-                    top_hold_s=r["lower_s"] - r["top_s"],
-                    eccentric_s=r["bottom_s"] - r["lower_s"],
-                    bottom_pause_s=end - r["bottom_s"],
-                    range_deg=_range_deg(_arc_deg(r["fit_rise_m"], lever, start), r["tilt_deg"]),
-                    partial=bool(is_partial),
-                    knee=knee,
-                    set_index=set_index,
-                )
-            )
+        set_reps = _set_reps(found[bout], set_index, params)
         reps.extend(set_reps)
         sets.append(set_summary(set_index, set_reps, params))
     count = sum(not r.partial for r in reps)
@@ -128,6 +93,68 @@ def assemble(
         warnings,
         lookahead_s,
     )
+
+
+def _set_reps(members: list[FoundRep], set_index: int, params: CalfRaiseParams) -> list[CalfRaiseRep]:
+    """The reps of one set, with their ranges from the set's start, partial flags and knees; a rep whose
+    pause no movement ended is given the set's typical pause."""
+    lever = params.foot_lever_m
+    start = _set_start(np.array([r.fit_rise_m for r in members]), lever)
+    # Partial or not from the smaller of the velocity lobe's and the fitted acceleration's rise, in
+    # case either reads a partial rep high.
+    ranges = np.array(
+        [_range_deg(_arc_deg(min(r.rise_m, r.fit_rise_m), lever, start), r.tilt_deg) for r in members]
+    )
+    full = float(np.quantile(ranges, 0.75))
+    partial = ranges < params.partial_fraction * full
+    pauses = [r.pause_end_s - r.bottom_s for r in members if r.pause_end_s is not None]
+    typical_pause = float(np.median(pauses)) if pauses else 0.0
+    knees = set_knees(members, partial, params)
+    out = []
+    for r, is_partial, knee in zip(members, partial, knees, strict=True):
+        end = r.pause_end_s if r.pause_end_s is not None else r.bottom_s + typical_pause
+        out.append(
+            CalfRaiseRep(
+                start_s=r.start_s,
+                top_s=r.top_s,
+                lower_s=r.lower_s,
+                bottom_s=r.bottom_s,
+                end_s=end,
+                concentric_s=r.top_s - r.start_s,
+                top_hold_s=r.lower_s - r.top_s,
+                eccentric_s=r.bottom_s - r.lower_s,
+                bottom_pause_s=end - r.bottom_s,
+                range_deg=_range_deg(_arc_deg(r.fit_rise_m, lever, start), r.tilt_deg),
+                partial=bool(is_partial),
+                knee=knee,
+                set_index=set_index,
+            )
+        )
+    return out
+
+
+def set_knees(
+    members: list[FoundRep], partial: np.ndarray, params: CalfRaiseParams
+) -> tuple[Knee | None, ...]:
+    """Straight or bent knee for each rep of a set; ``None`` without a gyroscope.
+
+    Bending the knee tilts the whole shank forward by 12-20 deg, so when the shank's angle before the rise
+    falls into two clusters that far apart, the forward one is the bent knee ("forward" is opposite to the
+    tilt back that every rise makes). When it does not, the set is one or the other, told by the shank's
+    tilt during the full reps' rises (``bent_tilt_deg``).
+    """
+    if not members or members[0].tilt_deg is None:
+        return (None,) * len(members)
+    tilts = np.array([r.tilt_deg for r in members])
+    back = np.sign(np.median(tilts)) or 1.0
+    forward = -back * np.array([r.base_deg for r in members])
+    lo, hi = float(forward.min()), float(forward.max())
+    if hi - lo >= params.knee_split_deg:
+        mid = 0.5 * (lo + hi)
+        return tuple(Knee.BENT if f > mid else Knee.STRAIGHT for f in forward)
+    full = np.abs(tilts[~partial]) if (~partial).any() else np.abs(tilts)
+    knee = Knee.BENT if float(np.median(full)) > params.bent_tilt_deg else Knee.STRAIGHT
+    return (knee,) * len(members)
 
 
 _PHASES = ("concentric_s", "top_hold_s", "eccentric_s", "bottom_pause_s")

@@ -40,6 +40,9 @@ def mj_derivatives(tau: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray,
     )
 
 
+#: Peak speed of a minimum-jerk move in units of its mean speed: ``30 x^2 (1 - x)^2`` at ``x = 1/2``.
+MJ_PEAK_SPEED = 30.0 / 16.0
+
 _TAU = np.linspace(0.0, 1.0, 4001)
 
 

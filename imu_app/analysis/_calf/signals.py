@@ -225,6 +225,23 @@ def during(t: np.ndarray, onset_s: np.ndarray, duration_s: np.ndarray) -> np.nda
     return in_spans(t.size, np.searchsorted(t, onset_s), np.searchsorted(t, onset_s + duration_s))
 
 
+#: The shank's angle on a plateau (before a rise, either side of a knee bend) is its mean over this long: as
+#: short as a plateau allows, so that the movement next to it does not reach into it.
+LEVEL_WINDOW_S = 0.15
+#: The shank's angle at the top is its mean over this long either side of the top.
+TOP_HALF_WINDOW_S = 0.05
+
+
+def base_angle(sig: Signals, start_s: float) -> float:
+    """The shank's angle (deg) just before a rise that starts at ``start_s``."""
+    return mean_angle(sig, start_s - LEVEL_WINDOW_S, start_s)
+
+
+def rise_tilt(sig: Signals, start_s: float, top_s: float) -> float:
+    """How far (deg) the shank turned from before a rise's onset ``start_s`` to its top ``top_s``."""
+    return mean_angle(sig, top_s - TOP_HALF_WINDOW_S, top_s + TOP_HALF_WINDOW_S) - base_angle(sig, start_s)
+
+
 def mean_angle(sig: Signals, t0: float, t1: float) -> float:
     """Mean shank angle (deg) between ``t0`` and ``t1`` (at least one sample)."""
     assert sig.tilt_sum is not None
