@@ -280,7 +280,7 @@ def joint_refine(
         lo = np.fmax(np.fmax(theta[:, 0] - 0.5 * theta[:, 1], prev_mid), np.nan_to_num(prev_end, nan=-np.inf))
         hi = np.fmin(np.fmin(theta[:, 2] + 1.5 * theta[:, 3], next_mid), np.nan_to_num(next_s, nan=np.inf))
         lo, hi = np.maximum(lo, t[0]), np.minimum(hi, t[-1])
-        u, h = rep_grid(lo, hi, theta, float(np.median(dt)))
+        u, h = rep_grid(lo, hi, theta, sig.period_s)
         uq = np.clip(u, t[0], t[-1])
         y = (np.interp(uq + 0.5 * h, t, y_int) - np.interp(uq - 0.5 * h, t, y_int)) / np.maximum(h, 1e-9)
         if coef is None:
@@ -290,7 +290,7 @@ def joint_refine(
         # A box mean over ``h`` averages the white noise of ``h / dt`` samples: weights in units of its
         # variance. The bias steps are at most a few mg: a prior of that size keeps them from taking over
         # part of a movement (they are shaped like its height) when transitions meet without a pause.
-        w = h / float(np.median(dt)) / (sig.acc_noise**2 + 1e-12)
+        w = h / sig.period_s / (sig.acc_noise**2 + 1e-12)
         forward = None
         if sig.acc_f is not None:
             # The forward acceleration likewise, its neighbours' fitted movements subtracted once known.
@@ -304,7 +304,7 @@ def joint_refine(
             y_f = y_f / np.maximum(h, 1e-9)
             if coef is not None:
                 y_f = y_f + rep_model(u, theta)[..., 8] * coef[:, 8:9]
-            forward = (y_f, h / float(np.median(dt)) / (sig.acc_f_noise**2 + 1e-12))
+            forward = (y_f, h / sig.period_s / (sig.acc_f_noise**2 + 1e-12))
         ridge = np.full(theta.shape[0], 1.0 / _BIAS_PRIOR_M_S2**2)
         theta, coef = levenberg_marquardt(y, w, u, theta, ridge, iterations=iterations, forward=forward)
         seen_until = hi

@@ -197,7 +197,7 @@ def second_guess(
     acc_old, tilt_old = misfit(sig, falls, old, top[k], hi[k])
     # Each residual in units of its noise: the acceleration's white noise per sample, and the angle's
     # sway, taken from the better of the two fits and counted once per tenth of a second.
-    work_hz = 1.0 / float(np.median(np.diff(sig.t)))
+    work_hz = 1.0 / sig.period_s
     n = np.maximum(np.searchsorted(sig.t, hi[k]) - np.searchsorted(sig.t, top[k]), 1)
     sway = np.minimum(tilt_new, tilt_old) / n * max(1.0, TILT_CORR_S * work_hz) + 1e-9
     gain = (acc_old - acc_new) / (sig.acc_noise**2 + 1e-12) + (tilt_old - tilt_new) / sway

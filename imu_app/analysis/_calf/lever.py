@@ -11,6 +11,9 @@ from imu_app.analysis._calf.signals import Frame, Signals, white_noise
 from imu_app.analysis._orientation import rotate
 from imu_app.analysis._signal import cross, moving_mean, unit
 
+#: The lever is fitted where the ankle has been at rest for this long (s) either side.
+_CLEAR_S = 0.1
+
 
 def without_rotation(sig: Signals, moving: np.ndarray) -> Signals:
     """``sig`` with the ankle's vertical acceleration: ``acc_v`` less what the shank's rotation about the
@@ -22,18 +25,17 @@ def without_rotation(sig: Signals, moving: np.ndarray) -> Signals:
     serves straight- and bent-knee reps alike. Sway on one leg turns the shank at 2-4 deg/s, which gives
     a sensor 10-30 cm up the shank a few mg, as much as a slow lowering's own acceleration.
 
-    ``r`` is fitted by least squares where the ankle is at rest (0.1 s clear of the reps' movements,
-    ``moving``): there the shank turns by sway alone and the ankle stays. Inside a movement the shank's
-    tilt keeps step with the rise (it tilts back as the ankle moves forward along its arc), so a fit there
-    took whatever part of the rise the movements' fits missed for a lever arm: metres long on fast
-    back-to-back reps, which removed a third of their height. A prior of :data:`LEVER_PRIOR_M` per
-    component keeps ``r`` small where sway is too weak to tell it. Without a gyroscope ``sig`` is returned
+    ``r`` is fitted by least squares where the ankle is at rest (:data:`_CLEAR_S` clear of the reps'
+    movements, ``moving``): there the shank turns by sway alone and the ankle stays. Inside a movement the
+    shank's tilt keeps step with the rise (it tilts back as the ankle moves forward along its arc), so a fit
+    there took whatever part of the rise the movements' fits missed for a lever arm: metres long on fast
+    back-to-back reps, which removed a third of their height. A prior of :data:`LEVER_PRIOR_M` per component
+    keeps ``r`` small where sway is too weak to tell it. Without a gyroscope ``sig`` is returned
     as it is.
     """
     if sig.turning is None:
         return sig
-    work_hz = 1.0 / float(np.median(np.diff(sig.t)))
-    still = moving_mean((~moving).astype(float), max(1, round(0.2 * work_hz))) > 0.999
+    still = moving_mean((~moving).astype(float), max(1, round(_CLEAR_S * 2.0 * sig.rate_hz))) > 0.999
     if still.sum() < 10:
         return sig
     turning = sig.turning - sig.turning[still].mean(axis=0)
@@ -65,7 +67,7 @@ def _forward(frame: Frame, t: np.ndarray, still: np.ndarray, acc_noise: float) -
     up the shank by tens of mm/s^2 horizontally, as much as a slow lowering's forward acceleration.
     """
     q, acc, spin, alpha = frame.q, frame.acc, frame.spin, frame.alpha
-    frame_hz = (frame.t.size - 1) / max(frame.t[-1] - frame.t[0], 1e-9)
+    frame_hz = frame.rate_hz
     width = max(1, round(1.5 * frame_hz))
     spin2 = np.einsum("ij,ij->i", spin, spin)[:, None]
     # The lever's acceleration per metre along each sensor axis, in the start frame.

@@ -19,7 +19,8 @@ class Frame:
     """The strapdown frame of a stretch (:func:`strapdown_frame`) at :data:`FRAME_RATE_HZ`: times (s), the
     rotations from the sensor's frame at each time to that at the stretch's start, the specific force
     turned into it (m/s^2, accelerometer bias removed), the angular rate smoothed over 0.1 s (rad/s, bias
-    removed) and its derivative (rad/s^2), in the sensor's axes, and the flexion axis."""
+    removed) and its derivative (rad/s^2), in the sensor's axes, the flexion axis, and the frame's rate
+    (Hz)."""
 
     t: np.ndarray
     q: np.ndarray
@@ -27,13 +28,21 @@ class Frame:
     spin: np.ndarray
     alpha: np.ndarray
     flexion: np.ndarray
+    rate_hz: float
 
 
 @dataclass(frozen=True)
 class Signals:
-    """One gap-free stretch at the work rate."""
+    """One gap-free stretch at the work rate.
+
+    Its rate is derived once, here: ``rate_hz`` (samples over the stretch's span) designs the filters and
+    sizes every window in samples; ``period_s`` (the median step) is the time one sample stands for where
+    box means are weighted by the samples they average.
+    """
 
     t: np.ndarray  # s
+    rate_hz: float
+    period_s: float
     acc_v: np.ndarray  # vertical acceleration, m/s^2, its median removed
     vel: np.ndarray  # high-passed vertical velocity, m/s (finding reps only)
     tilt: np.ndarray | None  # shank angle, deg: about the flexion axis (gyroscope) or of gravity (without)
@@ -76,6 +85,31 @@ def gravity_tilt(up: np.ndarray) -> np.ndarray:
     return np.degrees(np.arcsin(np.clip(perp @ vecs[:, -1], -1.0, 1.0)))
 
 
+#: Stretches shorter than this (s) between gaps leave no room for a rep and its plateaus.
+_MIN_STRETCH_S = 4.0
+#: The angular rate (and, without a gyroscope, the specific force whose direction gives the shank's angle)
+#: is smoothed over this long (s): sway and calf raises lie below 3 Hz, the differentiated noise does not.
+SMOOTHING_S = 0.1
+#: Samples turning slower than this (deg/s) are quiet: the gyroscope's bias is their median rate.
+_QUIET_RATE_DPS = 30.0
+
+
+@dataclass(frozen=True)
+class _Stretch:
+    """One gap-free stretch averaged down to the work rate, before the accelerometer's bias is known: times
+    (s), specific force (g), its low-pass over about a second, the up direction, the shank's angle (deg),
+    the angular rate (deg/s, ``None`` without a gyroscope), and its rate and period (see :class:`Signals`)."""
+
+    t: np.ndarray
+    acc: np.ndarray
+    slow: np.ndarray
+    up: np.ndarray
+    angle: np.ndarray
+    gyr: np.ndarray | None
+    rate_hz: float
+    period_s: float
+
+
 def prepare_signals(data: ImuData, orientation: Orientation | None, params: CalfRaiseParams) -> list[Signals]:
     """Vertical acceleration, high-passed vertical velocity and shank angle of each gap-free stretch, at
     the work rate.
@@ -85,82 +119,80 @@ def prepare_signals(data: ImuData, orientation: Orientation | None, params: Calf
     the sensor's rate. The vertical acceleration is ``(|f| - 1 g)``: the magnitude of the specific force
     exceeds 1 g by the vertical acceleration plus half the square of the horizontal one (in g), and in a
     calf raise the latter term is below 1e-3 of the former. It needs no orientation, so it is the same for
-    every mounting.
+    every mounting. The accelerometer's bias is fitted once over all stretches (:func:`acc_bias_g`).
     """
-    fs = data.sample_rate_hz
-    k = max(1, int(fs / params.work_rate_hz))
-    pieces = []
-    for a, b in segment_bounds(len(data), data.gaps):
-        if data.t_s[b - 1] - data.t_s[a] < 4.0:  # no room for a rep and its plateaus
-            continue
-        t = block_means(data.t_s[a:b], k) - data.t_s[0]
-        acc = block_means(data.acc_g[a:b], k)
-        gyr = None if data.gyr_dps is None else block_means(data.gyr_dps[a:b], k)
-        # The attitude changes far slower than the work rate, so it is estimated on the averaged samples:
-        # the same result at a fraction of the cost of every sample.
-        up = (
-            unit(block_means(orientation.up[a:b], k)) if orientation is not None else estimate_gravity(t, acc)
-        )
-        axis = None
-        if gyr is not None:
-            # The flexion axis: the principal axis of the angular rate, as in estimate_orientation.
-            axis = orientation.axis if orientation is not None and orientation.axis is not None else None
-            if axis is None:
-                axis = np.linalg.eigh(gyr.T @ gyr)[1][:, -1]
-        angle = None
-        if gyr is not None and axis is not None:
-            angle = gyro_tilt(t, gyr @ axis)
-        if angle is None:
-            # Without a gyroscope the shank's angle is that of gravity in the sensor frame, from the
-            # specific force averaged over a tenth of a second (the rise's own acceleration tilts it by
-            # less than a degree for all but the fastest rises).
-            work_hz = 1.0 / float(np.median(np.diff(t[: min(t.size, 2000)])))
-            angle = gravity_tilt(unit(moving_mean(acc, max(1, round(0.1 * work_hz)))))
-        lp_width = max(1, round(len(t) / max(t[-1] - t[0], 1e-9)))
-        slow = moving_mean(moving_mean(acc, lp_width), lp_width)
-        pieces.append((t, acc, slow, up, angle, gyr))
-    if not pieces:
+    k = max(1, int(data.sample_rate_hz / params.work_rate_hz))
+    stretches = [
+        _stretch(data, a, b, k, orientation)
+        for a, b in segment_bounds(len(data), data.gaps)
+        if data.t_s[b - 1] - data.t_s[a] >= _MIN_STRETCH_S
+    ]
+    if not stretches:
         return []
     # The slow force changes over a second: every tenth sample is as good as all of them.
-    bias = acc_bias_g(np.concatenate([p[2][::10] for p in pieces]))
-    out = []
-    for t, acc, _, up, angle, gyr in pieces:
-        work_hz = (len(t) - 1) / max(t[-1] - t[0], 1e-9)
-        frame = None if gyr is None else strapdown_frame(t, acc - bias, gyr, work_hz)
-        sos = butter(2, params.highpass_hz, btype="highpass", fs=work_hz, output="sos")
-        # |f| = sqrt((1 + a_v)^2 + a_h^2) in g, so a_v = |f| - 1 - a_h^2 / 2 to second order. The magnitude
-        # does not depend on the attitude estimate; only the small horizontal correction does.
-        f = acc - bias
-        mag = np.linalg.norm(f, axis=1)
-        along = np.einsum("ij,ij->i", f, up)
-        horiz2 = np.maximum(mag * mag - along * along, 0.0)
-        acc_v = (mag - 1.0 - 0.5 * horiz2) * STANDARD_GRAVITY_M_S2
-        acc_v -= np.median(acc_v)
-        dt = np.diff(t)
-        vel = np.concatenate([[0.0], np.cumsum(0.5 * (acc_v[1:] + acc_v[:-1]) * dt)])
-        vel = sosfiltfilt(sos, vel)
-        tilt_sum = None if angle is None else np.concatenate([[0.0], np.cumsum(angle)])
-        noise = white_noise(acc_v)
-        out.append(
-            Signals(
-                t=t,
-                acc_v=acc_v,
-                vel=vel,
-                tilt=angle,
-                gyro=data.gyr_dps is not None,
-                tilt_sum=tilt_sum,
-                acc_noise=noise,
-                turning=None if gyr is None else cross(up, angular_acceleration(t, gyr, work_hz)),
-                frame=frame,
-            )
-        )
-    return out
+    bias = acc_bias_g(np.concatenate([x.slow[::10] for x in stretches]))
+    return [_signals(x, bias, data.gyr_dps is not None, params) for x in stretches]
 
 
-def angular_acceleration(t: np.ndarray, gyr_dps: np.ndarray, work_hz: float) -> np.ndarray:
-    """Angular acceleration (rad/s^2, sensor axes) from the angular rate smoothed over a tenth of a second
-    (sway and calf raises lie below 3 Hz; the differentiated noise does not)."""
-    spin = np.radians(moving_mean(gyr_dps, max(1, round(0.1 * work_hz))))
+def _stretch(data: ImuData, a: int, b: int, k: int, orientation: Orientation | None) -> _Stretch:
+    """Samples ``a`` to ``b`` of ``data`` averaged over blocks of ``k``, with the attitude and the shank's
+    angle."""
+    t = block_means(data.t_s[a:b], k) - data.t_s[0]
+    acc = block_means(data.acc_g[a:b], k)
+    gyr = None if data.gyr_dps is None else block_means(data.gyr_dps[a:b], k)
+    rate_hz = (len(t) - 1) / max(t[-1] - t[0], 1e-9)
+    # The attitude changes far slower than the work rate, so it is estimated on the averaged samples:
+    # the same result at a fraction of the cost of every sample.
+    up = unit(block_means(orientation.up[a:b], k)) if orientation is not None else estimate_gravity(t, acc)
+    if gyr is not None:
+        # The flexion axis: the principal axis of the angular rate, as in estimate_orientation.
+        axis = orientation.axis if orientation is not None and orientation.axis is not None else None
+        if axis is None:
+            axis = np.linalg.eigh(gyr.T @ gyr)[1][:, -1]
+        angle = gyro_tilt(t, gyr @ axis)
+    else:
+        # Without a gyroscope the shank's angle is that of gravity in the sensor frame, from the smoothed
+        # specific force (the rise's own acceleration tilts it by less than a degree for all but the
+        # fastest rises).
+        angle = gravity_tilt(unit(moving_mean(acc, max(1, round(SMOOTHING_S * rate_hz)))))
+    lp_width = max(1, round(rate_hz))
+    slow = moving_mean(moving_mean(acc, lp_width), lp_width)
+    return _Stretch(t, acc, slow, up, angle, gyr, rate_hz, float(np.median(np.diff(t))))
+
+
+def _signals(x: _Stretch, bias: np.ndarray, gyro: bool, params: CalfRaiseParams) -> Signals:
+    """The signals of one stretch once the accelerometer's ``bias`` (g) is known."""
+    t = x.t
+    f = x.acc - bias
+    frame = None if x.gyr is None else strapdown_frame(t, f, x.gyr, x.rate_hz)
+    sos = butter(2, params.highpass_hz, btype="highpass", fs=x.rate_hz, output="sos")
+    # |f| = sqrt((1 + a_v)^2 + a_h^2) in g, so a_v = |f| - 1 - a_h^2 / 2 to second order. The magnitude
+    # does not depend on the attitude estimate; only the small horizontal correction does.
+    mag = np.linalg.norm(f, axis=1)
+    along = np.einsum("ij,ij->i", f, x.up)
+    horiz2 = np.maximum(mag * mag - along * along, 0.0)
+    acc_v = (mag - 1.0 - 0.5 * horiz2) * STANDARD_GRAVITY_M_S2
+    acc_v -= np.median(acc_v)
+    dt = np.diff(t)
+    vel = np.concatenate([[0.0], np.cumsum(0.5 * (acc_v[1:] + acc_v[:-1]) * dt)])
+    return Signals(
+        t=t,
+        rate_hz=x.rate_hz,
+        period_s=x.period_s,
+        acc_v=acc_v,
+        vel=sosfiltfilt(sos, vel),
+        tilt=x.angle,
+        gyro=gyro,
+        tilt_sum=np.concatenate([[0.0], np.cumsum(x.angle)]),
+        acc_noise=white_noise(acc_v),
+        turning=None if x.gyr is None else cross(x.up, angular_acceleration(t, x.gyr, x.rate_hz)),
+        frame=frame,
+    )
+
+
+def angular_acceleration(t: np.ndarray, gyr_dps: np.ndarray, rate_hz: float) -> np.ndarray:
+    """Angular acceleration (rad/s^2, sensor axes) from the angular rate smoothed over :data:`SMOOTHING_S`."""
+    spin = np.radians(moving_mean(gyr_dps, max(1, round(SMOOTHING_S * rate_hz))))
     return np.gradient(spin, t, axis=0)
 
 
@@ -170,21 +202,21 @@ def angular_acceleration(t: np.ndarray, gyr_dps: np.ndarray, work_hz: float) -> 
 FRAME_RATE_HZ = 25.0
 
 
-def strapdown_frame(t: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray, work_hz: float) -> Frame:
+def strapdown_frame(t: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray, rate_hz: float) -> Frame:
     """The strapdown frame of a stretch (see :class:`Frame`).
 
     Turned into one frame, gravity is the same vector at every sample, so whatever else the specific
     force does is acceleration, along every axis: the ankle's forward acceleration as well as its vertical
-    one. The gyroscope's bias is the median rate of the samples turning slower than 30 deg/s (sway and
-    slow reps average out over a stretch).
+    one. The gyroscope's bias is the median rate of the samples turning slower than
+    :data:`_QUIET_RATE_DPS` (sway and slow reps average out over a stretch).
     """
-    k = max(1, int(work_hz / FRAME_RATE_HZ))
+    k = max(1, int(rate_hz / FRAME_RATE_HZ))
     t, acc_g, gyr_dps = block_means(t, k), block_means(acc_g, k), block_means(gyr_dps, k)
-    quiet = np.einsum("ij,ij->i", gyr_dps, gyr_dps) < 30.0**2
+    quiet = np.einsum("ij,ij->i", gyr_dps, gyr_dps) < _QUIET_RATE_DPS**2
     gyro_bias = np.median(gyr_dps[quiet], axis=0) if quiet.sum() > 10 else np.zeros(3)
     rate = np.radians(gyr_dps - gyro_bias)
     q = body_to_start(t, rate)
-    spin = moving_mean(rate, max(1, round(0.1 * work_hz / k)))
+    spin = moving_mean(rate, max(1, round(SMOOTHING_S * rate_hz / k)))
     return Frame(
         t=t,
         q=q,
@@ -192,6 +224,7 @@ def strapdown_frame(t: np.ndarray, acc_g: np.ndarray, gyr_dps: np.ndarray, work_
         spin=spin,
         alpha=np.gradient(spin, t, axis=0),
         flexion=np.linalg.eigh(rate.T @ rate)[1][:, -1],
+        rate_hz=(t.size - 1) / max(t[-1] - t[0], 1e-9),
     )
 
 

@@ -186,7 +186,7 @@ def refine(
         return Fit(s, d, family, amp, lowering)
     t = sig.t
     dt = np.diff(t)
-    work_hz = 1.0 / float(np.median(dt))
+    work_hz = 1.0 / sig.period_s
     acc_int = np.concatenate([[0.0], np.cumsum(0.5 * (acc_v[1:] + acc_v[:-1]) * dt)])
     acc_var = sig.acc_noise**2 + 1e-12
     tilt_int = None
