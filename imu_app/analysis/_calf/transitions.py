@@ -155,6 +155,42 @@ def shape_at(t: np.ndarray, owner: np.ndarray, fit: Fit) -> np.ndarray:
     return fit.acc_amp[owner] * shape
 
 
+@dataclass(frozen=True)
+class _Grid:
+    """One grid's candidates (:func:`candidates`): onset in guessed durations from the guessed onset and
+    duration factor, the shape families tried (the candidates of each family one after the other), for
+    every candidate that of its mirror image (centre shift negated: what a reversed window's fit means),
+    and the bases of the acceleration and of the angle (:func:`templates`)."""
+
+    onset: np.ndarray
+    factor: np.ndarray
+    families: tuple[int, ...]
+    mirror: np.ndarray
+    acc_basis: np.ndarray
+    tilt_basis: np.ndarray
+
+
+def _grid(shift: np.ndarray, rho: np.ndarray, families: tuple[int, ...]) -> _Grid:
+    onset, factor = candidates(shift, rho)
+    n_c = onset.size
+    mirror = ((shift.size - 1 - np.arange(shift.size))[:, None] * rho.size + np.arange(rho.size)).ravel()
+    perm = np.concatenate([k * n_c + mirror for k in range(len(families))])
+    return _Grid(onset, factor, families, perm, *templates(onset, factor, families))
+
+
+@dataclass(frozen=True)
+class _Series:
+    """What a refinement fits: the running integrals (leading 0) of the vertical acceleration and, if it
+    is fitted too, of the shank's angle, the acceleration's noise variance per sample, and the work rate
+    (Hz)."""
+
+    t: np.ndarray
+    acc_int: np.ndarray
+    tilt_int: np.ndarray | None
+    acc_var: float
+    rate_hz: float
+
+
 def refine(
     sig: Signals,
     acc_v: np.ndarray,
@@ -186,77 +222,112 @@ def refine(
         return Fit(s, d, family, amp, lowering)
     t = sig.t
     dt = np.diff(t)
-    work_hz = 1.0 / sig.period_s
-    acc_int = np.concatenate([[0.0], np.cumsum(0.5 * (acc_v[1:] + acc_v[:-1]) * dt)])
-    acc_var = sig.acc_noise**2 + 1e-12
-    tilt_int = None
-    if use_tilt and sig.tilt is not None:
-        tilt_int = np.concatenate([[0.0], np.cumsum(0.5 * (sig.tilt[1:] + sig.tilt[:-1]) * dt)])
+    series = _Series(
+        t=t,
+        acc_int=np.concatenate([[0.0], np.cumsum(0.5 * (acc_v[1:] + acc_v[:-1]) * dt)]),
+        tilt_int=np.concatenate([[0.0], np.cumsum(0.5 * (sig.tilt[1:] + sig.tilt[:-1]) * dt)])
+        if use_tilt and sig.tilt is not None
+        else None,
+        acc_var=sig.acc_noise**2 + 1e-12,
+        rate_hz=1.0 / sig.period_s,
+    )
     tilt_var = None
     rows = np.arange(n)
     for (shift, rho), fams in zip(_GRIDS, _GRID_FAMILIES, strict=True):
-        onset, factor = candidates(shift, rho)
-        n_c = onset.size
-        all_families = (0,) if not use_acc else fams or tuple(int(f) for f in np.unique(family))
-        # Candidate index of the mirror image (centre shift negated): what a reversed window's fit means.
-        mirror = ((shift.size - 1 - np.arange(shift.size))[:, None] * rho.size + np.arange(rho.size)).ravel()
-        perm = np.concatenate([k * n_c + mirror for k in range(len(all_families))])
-        acc_b, tilt_b = templates(onset, factor, all_families)
+        grid = _grid(shift, rho, (0,) if not use_acc else fams or tuple(int(f) for f in np.unique(family)))
+        n_c = grid.onset.size
         tq = s[:, None] + d[:, None] * WINDOW_U[None, :]
         inside = (tq >= t[0]) & (tq <= t[-1]) & (tq >= lo_s[:, None]) & (tq <= hi_s[:, None])
         w = inside.astype(np.float64)
         w[lowering] = w[lowering, ::-1]
-        cost = np.zeros((n, len(all_families) * n_c))
+        cost = np.zeros((n, len(grid.families) * n_c))
         coef_acc = None
         if use_acc:
-            _, y = window_means(t, acc_int, s, d)
-            y[lowering] = y[lowering, ::-1]
-            if fams is not None:
-                rss, coef_acc = rss_and_coefficients(w, y, acc_b)
-            else:
-                # Each transition keeps its own family on the last grid.
-                rss = np.full((n, len(all_families) * n_c), np.inf)
-                coef_acc = np.zeros((n, len(all_families) * n_c, 3))
-                for k, f in enumerate(all_families):
-                    sel = family == f
-                    cols = slice(k * n_c, (k + 1) * n_c)
-                    rss[sel, cols], coef_acc[sel, cols] = rss_and_coefficients(w[sel], y[sel], acc_b[cols])
-            # A box mean over the window step averages the white noise of this many samples.
-            n_box = np.maximum(d * (WINDOW_U[1] - WINDOW_U[0]) * work_hz, 1.0)[:, None]
-            cost_k = rss * n_box / acc_var
-            # A rise lifts the ankle: the same shape upside down is a lowering (or its echo), not a rise.
-            cost_k[coef_acc[..., 2] <= 0.0] = np.inf
-            cost_k[lowering] = cost_k[lowering][:, perm]
-            coef_acc[lowering] = coef_acc[lowering][:, perm]
-            cost += cost_k
-        if tilt_int is not None:
-            _, y = window_means(t, tilt_int, s, d)
-            y[lowering] = y[lowering, ::-1]
-            rss, _ = rss_and_coefficients(w, y, tilt_b)
-            if tilt_var is None:
-                # The angle's "noise" is sway, coloured and far from white: its level is the typical
-                # residual of the best fits, counted once per tenth of a second.
-                per = rss.min(axis=1) / np.maximum(w.sum(axis=1), 1.0)
-                tilt_var = float(np.median(per)) + 1e-9
-            corr = np.maximum(TILT_CORR_S / (d * (WINDOW_U[1] - WINDOW_U[0])), 1.0)[:, None]
-            cost_k = np.tile(rss / (tilt_var * corr), (1, len(all_families)))
-            cost_k[lowering] = cost_k[lowering][:, perm]
-            cost += cost_k
+            # Each transition keeps its own family on the last grid.
+            cost_acc, coef_acc = _acc_cost(
+                series, s, d, w, grid, lowering=lowering, own_family=None if fams else family
+            )
+            cost += cost_acc
+        if series.tilt_int is not None:
+            cost_tilt, tilt_var = _tilt_cost(series, s, d, w, grid, lowering=lowering, tilt_var=tilt_var)
+            cost += cost_tilt
         # A transition stays between its neighbours (within a tenth of its duration): masking their
         # samples alone would let a candidate stretch over them unseen.
-        c_on = s[:, None] + onset[None, :] * d[:, None]
-        c_end = c_on + factor[None, :] * d[:, None]
+        c_on = s[:, None] + grid.onset[None, :] * d[:, None]
+        c_end = c_on + grid.factor[None, :] * d[:, None]
         tol = 0.1 * d[:, None]
         outside = (c_on < lo_s[:, None] - tol) | (c_end > hi_s[:, None] + tol)
-        cost += np.tile(np.where(outside, np.inf, 0.0), (1, len(all_families)))
+        cost += np.tile(np.where(outside, np.inf, 0.0), (1, len(grid.families)))
         best = np.argmin(cost, axis=1)
-        family = np.array(all_families)[best // n_c]
+        family = np.array(grid.families)[best // n_c]
         if coef_acc is not None:
             amp = coef_acc[rows, best, 2]
         cand = best % n_c
-        s = s + onset[cand] * d
-        d = d * factor[cand]
+        s = s + grid.onset[cand] * d
+        d = d * grid.factor[cand]
     return Fit(s, d, family, amp, lowering)
+
+
+def _acc_cost(
+    series: _Series,
+    s: np.ndarray,
+    d: np.ndarray,
+    w: np.ndarray,
+    grid: _Grid,
+    *,
+    lowering: np.ndarray,
+    own_family: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cost of every candidate on the vertical acceleration (transitions x candidates: residual in units
+    of the noise) and its coefficients; with ``own_family`` each transition tries its own family only."""
+    n_c = grid.onset.size
+    acc_b = grid.acc_basis
+    _, y = window_means(series.t, series.acc_int, s, d)
+    y[lowering] = y[lowering, ::-1]
+    if own_family is None:
+        rss, coef = rss_and_coefficients(w, y, acc_b)
+    else:
+        rss = np.full((s.size, len(grid.families) * n_c), np.inf)
+        coef = np.zeros((s.size, len(grid.families) * n_c, 3))
+        for k, f in enumerate(grid.families):
+            sel = own_family == f
+            cols = slice(k * n_c, (k + 1) * n_c)
+            rss[sel, cols], coef[sel, cols] = rss_and_coefficients(w[sel], y[sel], acc_b[cols])
+    # A box mean over the window step averages the white noise of this many samples.
+    n_box = np.maximum(d * (WINDOW_U[1] - WINDOW_U[0]) * series.rate_hz, 1.0)[:, None]
+    cost = rss * n_box / series.acc_var
+    # A rise lifts the ankle: the same shape upside down is a lowering (or its echo), not a rise.
+    cost[coef[..., 2] <= 0.0] = np.inf
+    cost[lowering] = cost[lowering][:, grid.mirror]
+    coef[lowering] = coef[lowering][:, grid.mirror]
+    return cost, coef
+
+
+def _tilt_cost(
+    series: _Series,
+    s: np.ndarray,
+    d: np.ndarray,
+    w: np.ndarray,
+    grid: _Grid,
+    *,
+    lowering: np.ndarray,
+    tilt_var: float | None,
+) -> tuple[np.ndarray, float]:
+    """Cost of every candidate on the shank's angle (transitions x candidates, the same for every family)
+    and the angle's noise variance (``tilt_var``, or found on this grid's best fits when ``None``)."""
+    assert series.tilt_int is not None
+    _, y = window_means(series.t, series.tilt_int, s, d)
+    y[lowering] = y[lowering, ::-1]
+    rss, _ = rss_and_coefficients(w, y, grid.tilt_basis)
+    if tilt_var is None:
+        # The angle's "noise" is sway, coloured and far from white: its level is the typical
+        # residual of the best fits, counted once per tenth of a second.
+        per = rss.min(axis=1) / np.maximum(w.sum(axis=1), 1.0)
+        tilt_var = float(np.median(per)) + 1e-9
+    corr = np.maximum(TILT_CORR_S / (d * (WINDOW_U[1] - WINDOW_U[0])), 1.0)[:, None]
+    cost = np.tile(rss / (tilt_var * corr), (1, len(grid.families)))
+    cost[lowering] = cost[lowering][:, grid.mirror]
+    return cost, tilt_var
 
 
 #: Sway makes the angle's residuals coloured: they count once per this many seconds.
