@@ -263,7 +263,7 @@ def test_matched_fit_residuals_equal_least_squares():
 
 
 def test_the_joint_fits_jacobian_is_that_of_its_projected_residuals():
-    from imu_app.analysis._calf.joint_fit import rep_fit
+    from imu_app.analysis._calf.joint_fit import Channel, rep_fit
 
     rng = np.random.default_rng(5)
     reps = 3
@@ -282,13 +282,13 @@ def test_the_joint_fits_jacobian_is_that_of_its_projected_residuals():
     y, y_f = rng.normal(size=(2, reps, 60))
     w, w_f = rng.uniform(0.5, 2.0, size=(2, reps, 60))
     ridge = np.full(reps, 10.0)
-    *_, jac = rep_fit(y, w, u, theta, ridge, forward=(y_f, w_f), jacobian=True)
+    jac = rep_fit(u, Channel(y, w), theta, ridge, forward=Channel(y_f, w_f), jacobian=True).jacobian
     assert jac is not None
     for k in range(theta.shape[1]):
         step = np.zeros_like(theta)
         step[:, k] = 1e-6
-        plus = rep_fit(y, w, u, theta + step, ridge, forward=(y_f, w_f))[0]
-        minus = rep_fit(y, w, u, theta - step, ridge, forward=(y_f, w_f))[0]
+        plus = rep_fit(u, Channel(y, w), theta + step, ridge, forward=Channel(y_f, w_f)).residuals
+        minus = rep_fit(u, Channel(y, w), theta - step, ridge, forward=Channel(y_f, w_f)).residuals
         np.testing.assert_allclose(jac[..., k], (plus - minus) / 2e-6, rtol=1e-5, atol=1e-6)
 
 

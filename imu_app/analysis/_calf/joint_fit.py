@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imu_app.analysis._calf.shapes import FAMILIES, mj, mj_d, mj_dd, mj_derivatives
+from imu_app.analysis._calf.shapes import FAMILIES, FAMILY_RISE, mj, mj_d, mj_dd, mj_derivatives
 from imu_app.analysis._calf.signals import Signals
 from imu_app.analysis._calf.transitions import Fit, render, spans
 
@@ -110,61 +110,99 @@ def rep_model(u: np.ndarray, theta: np.ndarray, terms: RepTerms | None = None) -
     return np.stack([one, m.p_r, m.p_l, m.vertical, one, u - u[:, :1], m.p_r, m.p_l, m.forward], axis=-1)
 
 
+@dataclass(frozen=True)
+class Channel:
+    """One signal as the reps' fit sees it: box means on each rep's grid and their weights (the inverse of
+    each box mean's noise variance), reps x samples."""
+
+    y: np.ndarray
+    w: np.ndarray
+
+
+@dataclass(frozen=True)
+class RepResiduals:
+    """:func:`rep_fit`'s answer: the weighted residuals (reps x samples), their sum of squares per rep,
+    the linear coefficients (reps x 4, or 9 with the forward channel) and the residuals' derivatives with
+    respect to the timings (reps x samples x 7; ``None`` unless asked for)."""
+
+    residuals: np.ndarray
+    cost: np.ndarray
+    coef: np.ndarray
+    jacobian: np.ndarray | None
+
+
 def rep_fit(
-    y: np.ndarray,
-    w: np.ndarray,
     u: np.ndarray,
+    vertical: Channel,
     theta: np.ndarray,
     ridge: np.ndarray,
     *,
-    forward: tuple[np.ndarray, np.ndarray] | None = None,
+    forward: Channel | None = None,
     jacobian: bool = False,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
-    """Weighted residuals (reps x samples), their sums of squares and the linear coefficients of the
-    model :func:`rep_model` fitted to ``y`` for the timings ``theta``; with ``forward`` (the forward
-    acceleration's box means and weights) also of its forward columns, their residuals and coefficients
-    after the vertical ones.
+) -> RepResiduals:
+    """The model :func:`rep_model` fitted to the ``vertical`` channel for the timings ``theta``; with
+    ``forward`` (the forward acceleration's channel) also its forward columns, their residuals and
+    coefficients after the vertical ones.
 
-    With ``jacobian`` also the residuals' derivatives with respect to the timings (reps x samples x 7),
-    else None: exact, the coefficients re-solved at every timing (Golub and Pereyra's variable
-    projection), from the model's analytic sensitivities (:func:`rep_terms`). They replace seven
-    forward differences, each a fit of the model, at every Levenberg-Marquardt step.
+    With ``jacobian`` also the residuals' derivatives with respect to the timings: exact, the
+    coefficients re-solved at every timing (Golub and Pereyra's variable projection), from the model's
+    analytic sensitivities (:func:`rep_terms`). They replace seven forward differences, each a fit of the
+    model, at every Levenberg-Marquardt step.
     """
     terms = rep_terms(u, theta, sensitivities=jacobian)
     x = rep_model(u, theta, terms)
-    parts = [(y, w, x[..., :4], (1, 2))]
+    parts = [(vertical, x[..., :4], (1, 2))]
     if forward is not None:
-        parts.append((*forward, x[..., 4:], (2, 3)))
+        parts.append((forward, x[..., 4:], (2, 3)))
     residuals, coefs, jacobians = [], [], []
-    for channel, (yy, ww, x, steps) in enumerate(parts):
-        xt = np.swapaxes(x * ww[..., None], 1, 2)
+    for channel, (ch, xc, steps) in enumerate(parts):
+        xt = np.swapaxes(xc * ch.w[..., None], 1, 2)
         # Batched matrix products: einsum's generic loops are several times slower for these shapes.
-        a = xt @ x + 1e-9 * np.eye(x.shape[-1])
+        a = xt @ xc + 1e-9 * np.eye(xc.shape[-1])
         for k in steps:
             a[:, k, k] += ridge
-        coef = np.linalg.solve(a, xt @ yy[..., None])[..., 0]
-        root = np.sqrt(ww)
-        error = yy - (x @ coef[..., None])[..., 0]
-        residuals.append(error * root)
+        coef = np.linalg.solve(a, xt @ ch.y[..., None])[..., 0]
+        error = ch.y - (xc @ coef[..., None])[..., 0]
+        residuals.append(error * np.sqrt(ch.w))
         coefs.append(coef)
         if terms.sensitivities is not None:
-            d_p_r, d_p_l, d_vertical, d_forward = terms.sensitivities
-            d_move = d_vertical if channel == 0 else d_forward
-            k = steps[0]
-            d_model = coef[:, -1, None, None] * d_move
-            d_model[..., :2] += coef[:, k, None, None] * d_p_r
-            d_model[..., 2:4] += coef[:, k + 1, None, None] * d_p_l
-            # The coefficients' change: A dc = dX' W e - X' W dX c, e the unweighted residual.
-            e_w = (error * ww)[:, None, :]
-            d_xt_e = np.zeros((x.shape[0], x.shape[-1], 7))
-            d_xt_e[:, k, :2] = (e_w @ d_p_r)[:, 0]
-            d_xt_e[:, k + 1, 2:4] = (e_w @ d_p_l)[:, 0]
-            d_xt_e[:, -1] = (e_w @ d_move)[:, 0]
-            d_coef = np.linalg.solve(a, d_xt_e - xt @ d_model)
-            jacobians.append(-root[..., None] * (d_model + x @ d_coef))
+            jacobians.append(
+                _jacobian(terms, ch, xc, channel=channel, xt=xt, a=a, coef=coef, error=error, k=steps[0])
+            )
     res = np.concatenate(residuals, axis=1)
     jac = np.concatenate(jacobians, axis=1) if jacobians else None
-    return res, (res * res).sum(axis=1), np.concatenate(coefs, axis=1), jac
+    return RepResiduals(res, (res * res).sum(axis=1), np.concatenate(coefs, axis=1), jac)
+
+
+def _jacobian(
+    terms: RepTerms,
+    ch: Channel,
+    x: np.ndarray,
+    *,
+    channel: int,
+    xt: np.ndarray,
+    a: np.ndarray,
+    coef: np.ndarray,
+    error: np.ndarray,
+    k: int,
+) -> np.ndarray:
+    """Derivatives of one channel's weighted residuals with respect to the timings: its model ``x`` (reps
+    x samples x columns; ``xt`` its weighted transpose, ``a`` its normal matrix), coefficients ``coef``,
+    unweighted residual ``error`` and the column ``k`` of its rise's bias step (the lowering's follows)."""
+    assert terms.sensitivities is not None
+    d_p_r, d_p_l, d_vertical, d_forward = terms.sensitivities
+    d_move = d_vertical if channel == 0 else d_forward
+    d_model = coef[:, -1, None, None] * d_move
+    d_model[..., :2] += coef[:, k, None, None] * d_p_r
+    d_model[..., 2:4] += coef[:, k + 1, None, None] * d_p_l
+    # The coefficients' change: A dc = dX' W e - X' W dX c, e the unweighted residual.
+    e_w = (error * ch.w)[:, None, :]
+    d_xt_e = np.zeros((x.shape[0], x.shape[-1], 7))
+    d_xt_e[:, k, :2] = (e_w @ d_p_r)[:, 0]
+    d_xt_e[:, k + 1, 2:4] = (e_w @ d_p_l)[:, 0]
+    d_xt_e[:, -1] = (e_w @ d_move)[:, 0]
+    d_coef = np.linalg.solve(a, d_xt_e - xt @ d_model)
+    return -np.sqrt(ch.w)[..., None] * (d_model + x @ d_coef)
 
 
 def render_on(u: np.ndarray, fit: Fit) -> np.ndarray:
@@ -222,6 +260,17 @@ def render_reps(
     return np.bincount(idx, weights=cols, minlength=t.size)
 
 
+@dataclass(frozen=True)
+class _Pass:
+    """One pass of the joint fit: each rep's grid of times (reps x samples), its vertical and (with the
+    strapdown frame) forward channels, and where each rep's window ends (s)."""
+
+    u: np.ndarray
+    vertical: Channel
+    forward: Channel | None
+    hi: np.ndarray
+
+
 def joint_refine(
     sig: Signals,
     rise: Fit,
@@ -243,16 +292,13 @@ def joint_refine(
     next rise, but not past a knee bend, ``prev_end`` and ``next_s``); all reps are fitted at once, and
     again (``passes``) with the neighbours' new fits. The lowering may not start before the top.
 
-    Four iterations a pass leave the fit short of its minimum: from the separate fits the steps alternate
-    between accepted and rejected, and a 3-s lowering's end was still 28 ms late on average (416 Hz,
-    sensor noise alone, 36 reps). ``settle`` more iterations, damped more from the start, bring that to
-    16 ms; the heights stay those of the passes.
+    ``iterations`` a pass leave the fit short of its minimum: from the separate fits the steps alternate
+    between accepted and rejected. ``settle`` more iterations, damped more from the start, retime the
+    edges; the heights stay those of the passes (``docs/landings-and-calf-raises.md`` gives the figures).
     """
     n = rise.onset_s.size
     if n == 0:
         return rise, low
-    t = sig.t
-    dt = np.diff(t)
     fam = np.array(FAMILIES)
     theta = np.stack(
         [
@@ -268,47 +314,16 @@ def joint_refine(
     )
     coef = None
     seen_until = np.full(n, np.inf)
+    # The bias steps are at most a few mg: a prior of that size keeps them from taking over part of a
+    # movement (they are shaped like its height) when transitions meet without a pause.
+    ridge = np.full(n, 1.0 / _BIAS_PRIOR_M_S2**2)
     for _ in range(passes):
-        if coef is None:
-            own_r, own_l = rise, low
-            others = sig.acc_v - render(t, rise) - render(t, low)
-        else:
-            others = sig.acc_v - render_reps(t, theta, coef, seen_until)
-        y_int = np.concatenate([[0.0], np.cumsum(0.5 * (others[1:] + others[:-1]) * dt)])
-        prev_mid = np.concatenate([[-np.inf], theta[:-1, 2] + 0.5 * theta[:-1, 3]])
-        next_mid = np.concatenate([theta[1:, 0] + 0.5 * theta[1:, 1], [np.inf]])
-        lo = np.fmax(np.fmax(theta[:, 0] - 0.5 * theta[:, 1], prev_mid), np.nan_to_num(prev_end, nan=-np.inf))
-        hi = np.fmin(np.fmin(theta[:, 2] + 1.5 * theta[:, 3], next_mid), np.nan_to_num(next_s, nan=np.inf))
-        lo, hi = np.maximum(lo, t[0]), np.minimum(hi, t[-1])
-        u, h = rep_grid(lo, hi, theta, sig.period_s)
-        uq = np.clip(u, t[0], t[-1])
-        y = (np.interp(uq + 0.5 * h, t, y_int) - np.interp(uq - 0.5 * h, t, y_int)) / np.maximum(h, 1e-9)
-        if coef is None:
-            y = y + render_on(u, own_r) + render_on(u, own_l)
-        else:
-            y = y + rep_model(u, theta)[..., 3] * coef[:, 3:4]
-        # A box mean over ``h`` averages the white noise of ``h / dt`` samples: weights in units of its
-        # variance. The bias steps are at most a few mg: a prior of that size keeps them from taking over
-        # part of a movement (they are shaped like its height) when transitions meet without a pause.
-        w = h / sig.period_s / (sig.acc_noise**2 + 1e-12)
-        forward = None
-        if sig.acc_f is not None:
-            # The forward acceleration likewise, its neighbours' fitted movements subtracted once known.
-            others_f = (
-                sig.acc_f
-                if coef is None
-                else sig.acc_f - render_reps(t, theta, coef, seen_until, forward=True)
-            )
-            f_int = np.concatenate([[0.0], np.cumsum(0.5 * (others_f[1:] + others_f[:-1]) * dt)])
-            y_f = np.interp(uq + 0.5 * h, t, f_int) - np.interp(uq - 0.5 * h, t, f_int)
-            y_f = y_f / np.maximum(h, 1e-9)
-            if coef is not None:
-                y_f = y_f + rep_model(u, theta)[..., 8] * coef[:, 8:9]
-            forward = (y_f, h / sig.period_s / (sig.acc_f_noise**2 + 1e-12))
-        ridge = np.full(theta.shape[0], 1.0 / _BIAS_PRIOR_M_S2**2)
-        theta, coef = levenberg_marquardt(y, w, u, theta, ridge, iterations=iterations, forward=forward)
-        seen_until = hi
-    span = np.array([np.sin(g + a) - np.sin(g) for g, a in FAMILIES])
+        fit = _pass(sig, theta, coef, seen_until, rise=rise, low=low, prev_end=prev_end, next_s=next_s)
+        theta, coef = levenberg_marquardt(
+            fit.u, fit.vertical, theta, ridge, iterations=iterations, forward=fit.forward
+        )
+        seen_until = fit.hi
+    assert coef is not None
     top = theta[:, 4] + theta[:, 5]
     h_r = coef[:, 3] * (np.sin(top) - np.sin(theta[:, 4]))
     h_l = coef[:, 3] * (np.sin(top) - np.sin(top - theta[:, 6]))
@@ -320,14 +335,74 @@ def joint_refine(
         start = theta.copy()
         start[:, 2], start[:, 3] = from_top(theta[:, 0] + theta[:, 1], theta[:, 2], theta[:, 2] + theta[:, 3])
         theta, _ = levenberg_marquardt(
-            y, w, u, start, ridge, iterations=settle, forward=forward, damping=0.1, relax=0.5, box=0.25
+            fit.u,
+            fit.vertical,
+            start,
+            ridge,
+            iterations=settle,
+            forward=fit.forward,
+            damping=0.1,
+            relax=0.5,
+            box=0.25,
         )
-    amp_r = h_r / (theta[:, 1] ** 2 * span[rise.family])
-    amp_l = h_l / (theta[:, 3] ** 2 * span[low.family])
+    amp_r = h_r / (theta[:, 1] ** 2 * FAMILY_RISE[rise.family])
+    amp_l = h_l / (theta[:, 3] ** 2 * FAMILY_RISE[low.family])
     return (
         Fit(theta[:, 0], theta[:, 1], rise.family, amp_r, rise.lowering),
         Fit(theta[:, 2], theta[:, 3], low.family, amp_l, low.lowering),
     )
+
+
+def _pass(
+    sig: Signals,
+    theta: np.ndarray,
+    coef: np.ndarray | None,
+    seen_until: np.ndarray,
+    *,
+    rise: Fit,
+    low: Fit,
+    prev_end: np.ndarray,
+    next_s: np.ndarray,
+) -> _Pass:
+    """The reps' windows, grids and channels for a pass: on the first (``coef`` None) with the separate
+    fits ``rise`` and ``low`` of the neighbours subtracted, then with the previous pass's fits."""
+    t = sig.t
+    if coef is None:
+        others = sig.acc_v - render(t, rise) - render(t, low)
+    else:
+        others = sig.acc_v - render_reps(t, theta, coef, seen_until)
+    prev_mid = np.concatenate([[-np.inf], theta[:-1, 2] + 0.5 * theta[:-1, 3]])
+    next_mid = np.concatenate([theta[1:, 0] + 0.5 * theta[1:, 1], [np.inf]])
+    lo = np.fmax(np.fmax(theta[:, 0] - 0.5 * theta[:, 1], prev_mid), np.nan_to_num(prev_end, nan=-np.inf))
+    hi = np.fmin(np.fmin(theta[:, 2] + 1.5 * theta[:, 3], next_mid), np.nan_to_num(next_s, nan=np.inf))
+    lo, hi = np.maximum(lo, t[0]), np.minimum(hi, t[-1])
+    u, h = rep_grid(lo, hi, theta, sig.period_s)
+    uq = np.clip(u, t[0], t[-1])
+    y = _box_means(t, others, uq, h)
+    model = None if coef is None else rep_model(u, theta)
+    # Each rep's own fitted movement is added back to what its neighbours leave.
+    y = (y + render_on(u, rise) + render_on(u, low)) if model is None else (y + model[..., 3] * coef[:, 3:4])
+    # A box mean over ``h`` averages the white noise of ``h / period`` samples: weights in units of its
+    # variance.
+    vertical = Channel(y, h / sig.period_s / (sig.acc_noise**2 + 1e-12))
+    forward = None
+    if sig.acc_f is not None:
+        # The forward acceleration likewise, its neighbours' fitted movements subtracted once known.
+        others_f = (
+            sig.acc_f if coef is None else sig.acc_f - render_reps(t, theta, coef, seen_until, forward=True)
+        )
+        y_f = _box_means(t, others_f, uq, h)
+        if coef is not None:
+            y_f = y_f + model[..., 8] * coef[:, 8:9]
+        forward = Channel(y_f, h / sig.period_s / (sig.acc_f_noise**2 + 1e-12))
+    return _Pass(u, vertical, forward, hi)
+
+
+def _box_means(t: np.ndarray, x: np.ndarray, u: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Means of ``x`` (on the times ``t``) over boxes of width ``h`` centred on ``u``, from its running
+    trapezoidal integral."""
+    x_int = np.concatenate([[0.0], np.cumsum(0.5 * (x[1:] + x[:-1]) * np.diff(t))])
+    return (np.interp(u + 0.5 * h, t, x_int) - np.interp(u - 0.5 * h, t, x_int)) / np.maximum(h, 1e-9)
 
 
 def from_top(top_s: np.ndarray, onset_s: np.ndarray, end_s: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -338,18 +413,17 @@ def from_top(top_s: np.ndarray, onset_s: np.ndarray, end_s: np.ndarray) -> tuple
     high on the circle (``benchmarks/bench_calf_ceiling.py``), so it is not moved with the onset.
     """
     lower = np.maximum(onset_s, top_s)
-    return lower, np.maximum(end_s - lower, 0.1)
+    return lower, np.maximum(end_s - lower, _MIN_TRANSITION_S)
 
 
 def levenberg_marquardt(
-    y: np.ndarray,
-    w: np.ndarray,
     u: np.ndarray,
+    vertical: Channel,
     theta: np.ndarray,
     ridge: np.ndarray,
     *,
     iterations: int,
-    forward: tuple[np.ndarray, np.ndarray] | None = None,
+    forward: Channel | None = None,
     damping: float = 1e-3,
     relax: float = 0.3,
     box: float | None = None,
@@ -362,7 +436,8 @@ def levenberg_marquardt(
     """
     start = theta
     theta = theta.copy()
-    res, cost, coef, jac = rep_fit(y, w, u, theta, ridge, forward=forward, jacobian=True)
+    now = rep_fit(u, vertical, theta, ridge, forward=forward, jacobian=True)
+    res, cost, coef, jac = now.residuals, now.cost, now.coef, now.jacobian
     assert jac is not None
     lam = np.full(theta.shape[0], damping)
     for _ in range(iterations):
@@ -373,26 +448,41 @@ def levenberg_marquardt(
         eye = np.eye(theta.shape[1])
         damped = jtj + lam[:, None, None] * (eye * diag[:, None, :] + 1e-12 * eye)
         delta = -np.linalg.solve(damped, jtr[..., None])[..., 0]
-        # No step moves an edge by more than a quarter of its transition.
-        limit = np.concatenate([0.25 * theta[:, [1, 1, 3, 3]], np.full((theta.shape[0], 3), 0.2)], axis=1)
-        trial = theta + np.clip(delta, -limit, limit)
-        if box is not None:
-            reach = box * start[:, [1, 1, 3, 3]]
-            trial[:, :4] = np.clip(trial[:, :4], start[:, :4] - reach, start[:, :4] + reach)
-        trial[:, 1] = np.maximum(trial[:, 1], 0.1)
-        trial[:, 3] = np.maximum(trial[:, 3], 0.1)
-        trial[:, 2] = np.maximum(trial[:, 2], trial[:, 0] + trial[:, 1])
-        trial[:, 4] = np.clip(trial[:, 4], -0.3, 1.2)
-        trial[:, 5:] = np.clip(trial[:, 5:], 0.05, 1.3)
-        t_res, t_cost, t_coef, t_jac = rep_fit(y, w, u, trial, ridge, forward=forward, jacobian=True)
-        assert t_jac is not None
-        better = t_cost < cost
+        trial = _bounded_step(theta, delta, start, box)
+        tried = rep_fit(u, vertical, trial, ridge, forward=forward, jacobian=True)
+        assert tried.jacobian is not None
+        better = tried.cost < cost
         theta[better], res[better], cost[better], coef[better], jac[better] = (
             trial[better],
-            t_res[better],
-            t_cost[better],
-            t_coef[better],
-            t_jac[better],
+            tried.residuals[better],
+            tried.cost[better],
+            tried.coef[better],
+            tried.jacobian[better],
         )
         lam = np.where(better, lam * relax, lam * 10.0)
     return theta, coef
+
+
+#: Bounds of the foot lever's start angle and of its rotations (rad): below the flat to near vertical, and
+#: from a sliver of a partial rep to beyond the highest raise.
+_START_RAD = (-0.3, 1.2)
+_ROTATION_RAD = (0.05, 1.3)
+#: Shortest rise or lowering a step may make (s).
+_MIN_TRANSITION_S = 0.1
+
+
+def _bounded_step(theta: np.ndarray, delta: np.ndarray, start: np.ndarray, box: float | None) -> np.ndarray:
+    """``theta + delta`` with no edge moved by more than a quarter of its transition (angles by at most
+    0.2 rad), within ``box`` of ``start`` if given, transitions at least :data:`_MIN_TRANSITION_S` long,
+    the lowering not before the top, and the angles within their bounds."""
+    limit = np.concatenate([0.25 * theta[:, [1, 1, 3, 3]], np.full((theta.shape[0], 3), 0.2)], axis=1)
+    trial = theta + np.clip(delta, -limit, limit)
+    if box is not None:
+        reach = box * start[:, [1, 1, 3, 3]]
+        trial[:, :4] = np.clip(trial[:, :4], start[:, :4] - reach, start[:, :4] + reach)
+    trial[:, 1] = np.maximum(trial[:, 1], _MIN_TRANSITION_S)
+    trial[:, 3] = np.maximum(trial[:, 3], _MIN_TRANSITION_S)
+    trial[:, 2] = np.maximum(trial[:, 2], trial[:, 0] + trial[:, 1])
+    trial[:, 4] = np.clip(trial[:, 4], *_START_RAD)
+    trial[:, 5:] = np.clip(trial[:, 5:], *_ROTATION_RAD)
+    return trial

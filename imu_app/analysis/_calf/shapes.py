@@ -69,6 +69,9 @@ FAMILIES = (
 )
 
 
+#: How far each family's rise lifts the ankle per unit lever: ``sin(gamma_a + D) - sin(gamma_a)``.
+FAMILY_RISE = np.array([np.sin(g + a) - np.sin(g) for g, a in FAMILIES])
+
 #: The families' start angles, highest (the flat foot) first.
 FAMILY_STARTS = tuple(sorted({g for g, _ in FAMILIES}, reverse=True))
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imu_app.analysis._calf.shapes import FAMILIES, mj, mj_d, mj_dd, rise_shape
+from imu_app.analysis._calf.shapes import FAMILIES, FAMILY_RISE, mj, mj_d, mj_dd, rise_shape
 from imu_app.analysis._calf.signals import Signals
 
 # ------------------------------------------------------------------------------------------ timing
@@ -125,8 +125,7 @@ class Fit:
         """How far the ankle rose (or fell), from the fitted acceleration: the family's shape is the
         acceleration of a unit lever over a unit time, so amplitude times duration squared times the
         family's rise per unit lever is the distance."""
-        span = np.array([np.sin(g + a) - np.sin(g) for g, a in FAMILIES])
-        return self.acc_amp * self.duration_s**2 * span[self.family]
+        return self.acc_amp * self.duration_s**2 * FAMILY_RISE[self.family]
 
 
 def render(t: np.ndarray, fit: Fit) -> np.ndarray:
