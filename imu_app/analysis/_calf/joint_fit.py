@@ -299,19 +299,7 @@ def joint_refine(
     n = rise.onset_s.size
     if n == 0:
         return rise, low
-    fam = np.array(FAMILIES)
-    theta = np.stack(
-        [
-            rise.onset_s,
-            rise.duration_s,
-            low.onset_s,
-            low.duration_s,
-            fam[rise.family, 0],
-            fam[rise.family, 1],
-            fam[rise.family, 1],
-        ],
-        axis=1,
-    )
+    theta = _timings(rise, low)
     coef = None
     seen_until = np.full(n, np.inf)
     # The bias steps are at most a few mg: a prior of that size keeps them from taking over part of a
@@ -328,29 +316,56 @@ def joint_refine(
     h_r = coef[:, 3] * (np.sin(top) - np.sin(theta[:, 4]))
     h_l = coef[:, 3] * (np.sin(top) - np.sin(top - theta[:, 6]))
     if settle:
-        # Settling retimes the edges from the fit above (the lowering from the top at the earliest), within
-        # a quarter of each transition of where it was: the heights above decide which reps count and are
-        # kept (the foot's lever and rotation trade off against each other as the fit goes on, which moves
-        # a height more than an edge).
-        start = theta.copy()
-        start[:, 2], start[:, 3] = from_top(theta[:, 0] + theta[:, 1], theta[:, 2], theta[:, 2] + theta[:, 3])
-        theta, _ = levenberg_marquardt(
-            fit.u,
-            fit.vertical,
-            start,
-            ridge,
-            iterations=settle,
-            forward=fit.forward,
-            damping=0.1,
-            relax=0.5,
-            box=0.25,
-        )
+        theta = _settled(fit, theta, ridge, settle)
     amp_r = h_r / (theta[:, 1] ** 2 * FAMILY_RISE[rise.family])
     amp_l = h_l / (theta[:, 3] ** 2 * FAMILY_RISE[low.family])
     return (
         Fit(theta[:, 0], theta[:, 1], rise.family, amp_r, rise.lowering),
         Fit(theta[:, 2], theta[:, 3], low.family, amp_l, low.lowering),
     )
+
+
+def _timings(rise: Fit, low: Fit) -> np.ndarray:
+    """The joint fit's parameters (reps x 7) from the separate fits: rise onset and duration, lowering
+    onset and duration (s), the foot lever's angle at the start and the rise's and the lowering's rotation
+    (rad, both the rise's family's to start with)."""
+    fam = np.array(FAMILIES)
+    return np.stack(
+        [
+            rise.onset_s,
+            rise.duration_s,
+            low.onset_s,
+            low.duration_s,
+            fam[rise.family, 0],
+            fam[rise.family, 1],
+            fam[rise.family, 1],
+        ],
+        axis=1,
+    )
+
+
+def _settled(fit: _Pass, theta: np.ndarray, ridge: np.ndarray, iterations: int) -> np.ndarray:
+    """The timings retimed on the last pass's channels from ``theta`` (the lowering from the top at the
+    earliest), within a quarter of each transition of where they were, by ``iterations`` more damped
+    steps.
+
+    The heights of the passes decide which reps count and are kept: the foot's lever and rotation trade off
+    against each other as the fit goes on, which moves a height more than an edge.
+    """
+    start = theta.copy()
+    start[:, 2], start[:, 3] = from_top(theta[:, 0] + theta[:, 1], theta[:, 2], theta[:, 2] + theta[:, 3])
+    settled, _ = levenberg_marquardt(
+        fit.u,
+        fit.vertical,
+        start,
+        ridge,
+        iterations=iterations,
+        forward=fit.forward,
+        damping=0.1,
+        relax=0.5,
+        box=0.25,
+    )
+    return settled
 
 
 def _pass(

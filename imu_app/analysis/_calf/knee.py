@@ -192,16 +192,7 @@ def second_guess(
         hi_s=hi[k],
         lowering=low.lowering[k],
     )
-    old = Fit(low.onset_s[k], low.duration_s[k], low.family[k], low.acc_amp[k], low.lowering[k])
-    acc_new, tilt_new = misfit(sig, falls, again, top[k], hi[k])
-    acc_old, tilt_old = misfit(sig, falls, old, top[k], hi[k])
-    # Each residual in units of its noise: the acceleration's white noise per sample, and the angle's
-    # sway, taken from the better of the two fits and counted once per tenth of a second.
-    work_hz = 1.0 / sig.period_s
-    n = np.maximum(np.searchsorted(sig.t, hi[k]) - np.searchsorted(sig.t, top[k]), 1)
-    sway = np.minimum(tilt_new, tilt_old) / n * max(1.0, TILT_CORR_S * work_hz) + 1e-9
-    gain = (acc_old - acc_new) / (sig.acc_noise**2 + 1e-12) + (tilt_old - tilt_new) / sway
-    better = k[gain > 0.0]
+    better = k[_explains_better(sig, falls, again, low, k=k, top=top, hi=hi)]
     if not better.size:
         return low
     pick = np.isin(k, better)
@@ -211,3 +202,21 @@ def second_guess(
     ):
         field[better] = new[pick]
     return Fit(*fields, low.lowering)
+
+
+def _explains_better(
+    sig: Signals, falls: np.ndarray, again: Fit, low: Fit, *, k: np.ndarray, top: np.ndarray, hi: np.ndarray
+) -> np.ndarray:
+    """Whether each refitted lowering ``again`` (of the reps ``k``) explains the stretch from its top to
+    ``hi`` better than the lowering it would replace, judged on both the acceleration ``falls`` and the
+    shank's angle (:func:`misfit`), each residual in units of its noise: the acceleration's white noise
+    per sample, and the angle's sway, taken from the better of the two fits and counted once per
+    :data:`TILT_CORR_S`."""
+    old = Fit(low.onset_s[k], low.duration_s[k], low.family[k], low.acc_amp[k], low.lowering[k])
+    acc_new, tilt_new = misfit(sig, falls, again, top[k], hi[k])
+    acc_old, tilt_old = misfit(sig, falls, old, top[k], hi[k])
+    work_hz = 1.0 / sig.period_s
+    n = np.maximum(np.searchsorted(sig.t, hi[k]) - np.searchsorted(sig.t, top[k]), 1)
+    sway = np.minimum(tilt_new, tilt_old) / n * max(1.0, TILT_CORR_S * work_hz) + 1e-9
+    gain = (acc_old - acc_new) / (sig.acc_noise**2 + 1e-12) + (tilt_old - tilt_new) / sway
+    return gain > 0.0
