@@ -7,7 +7,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imu_app.analysis._calf.shapes import FAMILIES, FAMILY_RISE, mj, mj_d, mj_dd, mj_derivatives
+from imu_app.analysis._calf.shapes import (
+    FAMILIES,
+    FAMILY_RISE,
+    lever_acceleration,
+    mj_derivatives,
+)
 from imu_app.analysis._calf.signals import Signals
 from imu_app.analysis._calf.transitions import Fit, render, spans
 
@@ -210,10 +215,7 @@ def render_on(u: np.ndarray, fit: Fit) -> np.ndarray:
     v = (u - fit.onset_s[:, None]) / fit.duration_s[:, None]
     v = np.where(fit.lowering[:, None], 1.0 - v, v)
     fam = np.array(FAMILIES)[fit.family]
-    p = mj(v)
-    gam = fam[:, :1] + fam[:, 1:] * p
-    shape = np.cos(gam) * fam[:, 1:] * mj_dd(v) - np.sin(gam) * fam[:, 1:] ** 2 * mj_d(v) ** 2
-    return fit.acc_amp[:, None] * shape
+    return fit.acc_amp[:, None] * lever_acceleration(v, fam[:, :1], fam[:, 1:])
 
 
 #: Size of the bias steps (m/s^2): a 0.01-g bias, less what ``acc_bias_g`` removes, on a shank that turns

@@ -76,10 +76,19 @@ FAMILY_RISE = np.array([np.sin(g + a) - np.sin(g) for g, a in FAMILIES])
 FAMILY_STARTS = tuple(sorted({g for g, _ in FAMILIES}, reverse=True))
 
 
+def lever_acceleration(
+    v: np.ndarray, start_rad: np.ndarray | float, span_rad: np.ndarray | float
+) -> np.ndarray:
+    """Vertical acceleration (per unit lever, normalised time) of an ankle whose lever about the
+    metatarsal heads turns from ``start_rad`` by ``span_rad`` in a minimum-jerk move:
+    ``cos(gamma) gamma'' - sin(gamma) gamma'^2`` with ``gamma = start + span mj(v)``."""
+    gam = start_rad + span_rad * mj(v)
+    return np.cos(gam) * span_rad * mj_dd(v) - np.sin(gam) * span_rad**2 * mj_d(v) ** 2
+
+
 def rise_shape(v: np.ndarray, family: int) -> np.ndarray:
-    """Vertical acceleration (per unit lever, normalised time) of a minimum-jerk rise of the foot angle:
-    ``cos(gamma) gamma'' - sin(gamma) gamma'^2`` with ``gamma = gamma_a + D mj(v)``."""
+    """Vertical acceleration (per unit lever, normalised time) of a minimum-jerk rise of shape ``family``
+    (:data:`FAMILIES`), as :func:`lever_acceleration` gives it for a whole array of families."""
     g_a, span = FAMILIES[family]
-    p = mj(v)
-    gam = g_a + span * p
+    gam = g_a + span * mj(v)
     return np.cos(gam) * span * mj_dd(v) - np.sin(gam) * span * span * mj_d(v) ** 2

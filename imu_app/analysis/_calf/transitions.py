@@ -7,7 +7,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imu_app.analysis._calf.shapes import FAMILIES, FAMILY_RISE, mj, mj_d, mj_dd, rise_shape
+from imu_app.analysis._calf.shapes import (
+    FAMILIES,
+    FAMILY_RISE,
+    lever_acceleration,
+    mj,
+    rise_shape,
+)
 from imu_app.analysis._calf.signals import Signals
 
 # ------------------------------------------------------------------------------------------ timing
@@ -148,10 +154,7 @@ def shape_at(t: np.ndarray, owner: np.ndarray, fit: Fit) -> np.ndarray:
     v = (t - fit.onset_s[owner]) / fit.duration_s[owner]
     v = np.where(fit.lowering[owner], 1.0 - v, v)
     fam = np.array(FAMILIES)[fit.family[owner]]
-    p = mj(v)
-    gam = fam[:, 0] + fam[:, 1] * p
-    shape = np.cos(gam) * fam[:, 1] * mj_dd(v) - np.sin(gam) * fam[:, 1] ** 2 * mj_d(v) ** 2
-    return fit.acc_amp[owner] * shape
+    return fit.acc_amp[owner] * lever_acceleration(v, fam[:, 0], fam[:, 1])
 
 
 @dataclass(frozen=True)
