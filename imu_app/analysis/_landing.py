@@ -490,9 +490,8 @@ def _touch_down(
     also start a weight shift onto both feet (:func:`_weight_shift_onset`, explaining :data:`_SHIFT_EXPLAINS`,
     within :data:`_SHIFT_AGREES_S` of the spike), and a drop of sway must have one 0.2 s after it;
     otherwise the search goes on after it, and only if none that follows has one is the last spike or
-    the first drop kept. On seeds 0-23 of the benchmark's holds, five full holds (four of 5 s, one of
-    3 s) ended 1.9-4.1 s early without this (416, 104 and 52 Hz), none with it, and no other hold's end
-    moved by more than 3 ms.
+    the first drop kept (``docs/landings-and-calf-raises.md`` gives the holds this keeps from ending
+    early).
     """
 
     def shift_at(t_near: float) -> float | None:

@@ -62,7 +62,7 @@ def detect_calf_raises(
        rise and lowering are fitted together (:func:`joint_refine`: Levenberg-Marquardt on the four
        onsets and durations and the foot's starting angle and rotations, amplitudes in closed form), after
        the acceleration that the shank's rotation gives the sensor above the ankle has been removed with a
-       gyroscope (:func:`without_rotation`). The shank's angle as a second matched signal timed lowerings
+       gyroscope (:func:`without_rotation`). The shank's angle as a second matched signal times lowerings
        worse than the acceleration alone (sway), so it is used for knee bends and the knee only. Rise and
        lowering durations are what a smartphone-gyroscope study of
        the sitting heel-rise test reports [2]_; sensor studies of the heel-rise test mostly report the
@@ -84,8 +84,8 @@ def detect_calf_raises(
        Bent-knee reps rotate the shank by more than ``bent_tilt_deg`` per full rep.
 
     *Look-ahead.* A rep is decided once its pause has ended, at most ``max_pause_s`` after its bottom
-    (the lowering's window reaches no further); that plus a second for the last fit's window is
-    ``lookahead_s`` (9 s with the defaults).
+    (the lowering's window reaches no further); that plus the last fit's window is
+    :attr:`CalfRaiseParams.lookahead_s` (9 s with the defaults).
 
     *Accuracy limits.* The acceleration of a slow lowering is small: 5 cm over 5 s peaks at 0.012 m/s^2
     (1.2 mg), below the 4-mg noise of one sample; with the sensor's noise alone a 3-s lowering is timed to

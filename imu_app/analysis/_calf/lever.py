@@ -28,8 +28,8 @@ def without_rotation(sig: Signals, moving: np.ndarray) -> Signals:
     ``r`` is fitted by least squares where the ankle is at rest (:data:`_CLEAR_S` clear of the reps'
     movements, ``moving``): there the shank turns by sway alone and the ankle stays. Inside a movement the
     shank's tilt keeps step with the rise (it tilts back as the ankle moves forward along its arc), so a fit
-    there took whatever part of the rise the movements' fits missed for a lever arm: metres long on fast
-    back-to-back reps, which removed a third of their height. A prior of :data:`LEVER_PRIOR_M` per component
+    there would take whatever part of the rise the movements' fits missed for a lever arm, metres long on
+    fast back-to-back reps. A prior of :data:`LEVER_PRIOR_M` per component
     keeps ``r`` small where sway is too weak to tell it. Without a gyroscope ``sig`` is returned
     as it is.
     """

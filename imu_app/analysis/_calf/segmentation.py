@@ -198,7 +198,7 @@ def segment_reps(sig: Signals, min_area_m: float, params: CalfRaiseParams) -> li
         for j, x in enumerate(guesses)
     ]
     # A rep's lowering ends inside the recording: stepping back off the step after a set's last rep, with
-    # the knee straightening, once fitted as a partial rep whose lowering ran 3 s past the data's end.
+    # the knee straightening, can fit as a partial rep whose lowering runs past the data's end.
     kept = np.array([plausible(f, min_area_m, params.max_rise_s) and f.bottom_s <= sig.t[-1] for f in fits])
     # Every real rise's onset, as last fitted.
     rise_starts = dict(zip(np.flatnonzero(real).tolist(), rise.onset_s[real].tolist(), strict=True))

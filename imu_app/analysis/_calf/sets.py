@@ -42,8 +42,7 @@ def _set_start(heights_m: np.ndarray, lever_m: float) -> float:
 
     All reps of a set start from the same place, so one start angle turns every height into degrees
     alike and the ranges rank as the heights do. A rep's own fitted shape tells the two starts apart
-    poorly: in the benchmark's single-leg sets from the flat about a third of the rises fit the shape
-    from below the step better.
+    poorly (``docs/landings-and-calf-raises.md``).
     """
     full = float(np.quantile(heights_m, 0.75)) / lever_m
     for g in FAMILY_STARTS:

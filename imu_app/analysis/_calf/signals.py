@@ -197,8 +197,8 @@ def angular_acceleration(t: np.ndarray, gyr_dps: np.ndarray, rate_hz: float) -> 
 
 
 #: Rate of the strapdown frame (Hz): the samples are averaged down to at least this. A 40-ms block mean
-#: passes the lowering's forward acceleration (below 3 Hz) and the sway whose lever it removes, and costs a
-#: quarter of the work rate's frame; lowerings were timed as well as at 50 Hz on seeds 0-17.
+#: passes the lowering's forward acceleration (below 3 Hz) and the sway whose lever it removes, at a
+#: quarter of the cost of a frame at the work rate.
 FRAME_RATE_HZ = 25.0
 
 
