@@ -181,6 +181,17 @@ def _grid(shift: np.ndarray, rho: np.ndarray, families: tuple[int, ...]) -> _Gri
 
 
 @dataclass(frozen=True)
+class _Windows:
+    """Each transition's window on a grid: the current onset and duration (s), the weight of each of the
+    window's samples (reversed for a lowering) and which transitions are lowerings."""
+
+    onset_s: np.ndarray
+    duration_s: np.ndarray
+    weights: np.ndarray
+    lowering: np.ndarray
+
+
+@dataclass(frozen=True)
 class _Series:
     """What a refinement fits: the running integrals (leading 0) of the vertical acceleration and, if it
     is fitted too, of the shank's angle, the acceleration's noise variance per sample, and the work rate
@@ -242,16 +253,15 @@ def refine(
         inside = (tq >= t[0]) & (tq <= t[-1]) & (tq >= lo_s[:, None]) & (tq <= hi_s[:, None])
         w = inside.astype(np.float64)
         w[lowering] = w[lowering, ::-1]
+        windows = _Windows(s, d, w, lowering)
         cost = np.zeros((n, len(grid.families) * n_c))
         coef_acc = None
         if use_acc:
             # Each transition keeps its own family on the last grid.
-            cost_acc, coef_acc = _acc_cost(
-                series, s, d, w, grid, lowering=lowering, own_family=None if fams else family
-            )
+            cost_acc, coef_acc = _acc_cost(series, windows, grid, None if fams else family)
             cost += cost_acc
         if series.tilt_int is not None:
-            cost_tilt, tilt_var = _tilt_cost(series, s, d, w, grid, lowering=lowering, tilt_var=tilt_var)
+            cost_tilt, tilt_var = _tilt_cost(series, windows, grid, tilt_var)
             cost += cost_tilt
         # A transition stays between its neighbours (within a tenth of its duration): masking their
         # samples alone would let a candidate stretch over them unseen.
@@ -271,17 +281,11 @@ def refine(
 
 
 def _acc_cost(
-    series: _Series,
-    s: np.ndarray,
-    d: np.ndarray,
-    w: np.ndarray,
-    grid: _Grid,
-    *,
-    lowering: np.ndarray,
-    own_family: np.ndarray | None,
+    series: _Series, windows: _Windows, grid: _Grid, own_family: np.ndarray | None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cost of every candidate on the vertical acceleration (transitions x candidates: residual in units
     of the noise) and its coefficients; with ``own_family`` each transition tries its own family only."""
+    s, d, w, lowering = windows.onset_s, windows.duration_s, windows.weights, windows.lowering
     n_c = grid.onset.size
     acc_b = grid.acc_basis
     _, y = window_means(series.t, series.acc_int, s, d)
@@ -306,17 +310,11 @@ def _acc_cost(
 
 
 def _tilt_cost(
-    series: _Series,
-    s: np.ndarray,
-    d: np.ndarray,
-    w: np.ndarray,
-    grid: _Grid,
-    *,
-    lowering: np.ndarray,
-    tilt_var: float | None,
+    series: _Series, windows: _Windows, grid: _Grid, tilt_var: float | None
 ) -> tuple[np.ndarray, float]:
     """Cost of every candidate on the shank's angle (transitions x candidates, the same for every family)
     and the angle's noise variance (``tilt_var``, or found on this grid's best fits when ``None``)."""
+    s, d, w, lowering = windows.onset_s, windows.duration_s, windows.weights, windows.lowering
     assert series.tilt_int is not None
     _, y = window_means(series.t, series.tilt_int, s, d)
     y[lowering] = y[lowering, ::-1]
