@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from imu_app.analysis._calf.params import CalfRaiseParams, CalfRaiseResult
+from imu_app.analysis._calf.params import TYPICAL_RISE_QUANTILE, CalfRaiseParams, CalfRaiseResult
 from imu_app.analysis._calf.segmentation import FoundRep, segment_reps, velocity_lobes
 from imu_app.analysis._calf.sets import assemble
 from imu_app.analysis._calf.signals import prepare_signals
@@ -123,7 +123,7 @@ def detect_calf_raises(
     all_areas = np.concatenate(areas) if areas else np.array([])
     if all_areas.size == 0:
         return CalfRaiseResult(CalfRaises(), (), tuple(warnings), lookahead_s)
-    typical = float(np.quantile(all_areas, 0.9))
+    typical = float(np.quantile(all_areas, TYPICAL_RISE_QUANTILE))
     min_prom = max(params.min_rise_m, params.noise_fraction * typical)
     found: list[FoundRep] = []
     for sig in sigs:

@@ -131,6 +131,13 @@ def _bend_guess(
 #: A bent-knee lowering is placed again only where this long (s) or more lies between the top and the end
 #: of its window.
 _MIN_SECOND_GUESS_S = 0.5
+#: The angle's change is first guessed to start a tenth of the way from the top to the window's end and
+#: to last half of it.
+_ANGLE_GUESS = (0.1, 0.5)
+#: The angle places a lowering elsewhere when their centres lie more than this fraction of the longer
+#: apart, or their durations differ by more than this factor.
+_ELSEWHERE_SHIFT = 0.25
+_ELSEWHERE_RATIO = 1.5
 
 
 def second_guess(
@@ -167,8 +174,8 @@ def second_guess(
     angle = refine(
         sig,
         falls,
-        top[k] + 0.1 * span,
-        0.5 * span,
+        top[k] + _ANGLE_GUESS[0] * span,
+        _ANGLE_GUESS[1] * span,
         lo_s=top[k],
         hi_s=hi[k],
         lowering=low.lowering[k],
@@ -177,9 +184,9 @@ def second_guess(
     )
     d = np.maximum(angle.duration_s, low.duration_s[k])
     centre = angle.onset_s + 0.5 * angle.duration_s
-    apart = np.abs(centre - (low.onset_s[k] + 0.5 * low.duration_s[k])) > 0.25 * d
+    apart = np.abs(centre - (low.onset_s[k] + 0.5 * low.duration_s[k])) > _ELSEWHERE_SHIFT * d
     ratio = angle.duration_s / low.duration_s[k]
-    elsewhere = apart | (ratio > 1.5) | (ratio < 1 / 1.5)
+    elsewhere = apart | (ratio > _ELSEWHERE_RATIO) | (ratio < 1 / _ELSEWHERE_RATIO)
     k = k[elsewhere]
     if not k.size:
         return low

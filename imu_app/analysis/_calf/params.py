@@ -10,6 +10,11 @@ from imu_app.core import AnalysisError
 
 #: How far (s) the last fit of a rep looks beyond the end of its pause.
 FINAL_WINDOW_S = 1.0
+#: The recording's typical full rise is this quantile of its rises (``noise_fraction``).
+TYPICAL_RISE_QUANTILE = 0.9
+#: A set's full range is this quantile of its reps' ranges (``partial_fraction``), its full rise that of
+#: its rises.
+FULL_QUANTILE = 0.75
 
 
 @dataclass(frozen=True)

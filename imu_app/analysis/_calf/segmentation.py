@@ -32,6 +32,10 @@ _MIN_LOBE_SPEED = 0.6
 #: rise's lobe, with at least :data:`_MIN_FALL_ROOM_S` between the top and the next rise.
 _MIN_FALL = 0.3
 _MIN_FALL_ROOM_S = 0.2
+#: A fitted rise lifts the ankle by at least this fraction of its velocity lobe's height.
+_MIN_FIT_PER_LOBE = 0.25
+#: After a set's last rise the fitted lowering is this many times the fitted rise.
+_LAST_LOWERING = (0.5, 2.5)
 #: A pause is ended by a rise that starts later than this before its bottom (s): the fitted bottom and the
 #: next rise's onset may overlap by a few samples.
 _BOTTOM_TOLERANCE_S = 0.05
@@ -421,8 +425,13 @@ def plausible(f: RepFit, min_rise_m: float, max_rise_s: float) -> bool:
     lowering of half to two and a half times the rise (the first rep of an eccentric set starts from the
     step, the others from below it), which tells the set's last rep from stepping back to the flat.
     """
-    if f.rise_m < min_rise_m or f.top_s - f.start_s > max_rise_s or f.fit_rise_m < 0.25 * f.rise_m:
+    if (
+        f.rise_m < min_rise_m
+        or f.top_s - f.start_s > max_rise_s
+        or f.fit_rise_m < _MIN_FIT_PER_LOBE * f.rise_m
+    ):
         return False
     if f.bracketed:
-        return f.lower_m >= 0.3 * f.rise_m
-    return 0.5 * f.fit_rise_m <= f.fit_lower_m <= 2.5 * f.fit_rise_m
+        return f.lower_m >= _MIN_FALL * f.rise_m
+    low, high = _LAST_LOWERING
+    return low * f.fit_rise_m <= f.fit_lower_m <= high * f.fit_rise_m

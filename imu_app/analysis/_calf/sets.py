@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from imu_app.analysis._calf.params import CalfRaiseParams, CalfRaiseResult
+from imu_app.analysis._calf.params import FULL_QUANTILE, CalfRaiseParams, CalfRaiseResult
 from imu_app.analysis._calf.segmentation import FoundRep
 from imu_app.analysis._calf.shapes import FAMILY_STARTS
 from imu_app.analysis._sets import group_bouts, metric_stats
@@ -44,7 +44,7 @@ def _set_start(heights_m: np.ndarray, lever_m: float) -> float:
     alike and the ranges rank as the heights do. A rep's own fitted shape tells the two starts apart
     poorly (``docs/landings-and-calf-raises.md``).
     """
-    full = float(np.quantile(heights_m, 0.75)) / lever_m
+    full = float(np.quantile(heights_m, FULL_QUANTILE)) / lever_m
     for g in FAMILY_STARTS:
         if np.sin(g) + full <= np.sin(g + _MAX_FROM_FLAT_RAD):
             return g
@@ -104,7 +104,7 @@ def _set_reps(members: list[FoundRep], set_index: int, params: CalfRaiseParams) 
     ranges = np.array(
         [_range_deg(_arc_deg(min(r.rise_m, r.fit_rise_m), lever, start), r.tilt_deg) for r in members]
     )
-    full = float(np.quantile(ranges, 0.75))
+    full = float(np.quantile(ranges, FULL_QUANTILE))
     partial = ranges < params.partial_fraction * full
     pauses = [r.pause_end_s - r.bottom_s for r in members if r.pause_end_s is not None]
     typical_pause = float(np.median(pauses)) if pauses else 0.0

@@ -61,16 +61,15 @@ def templates(onset: np.ndarray, rho: np.ndarray, families: tuple[int, ...]) -> 
     return acc, tilt
 
 
-def window_means(
-    t: np.ndarray, y_int: np.ndarray, s0: np.ndarray, d0: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Times and box means of a signal (given as its running integral ``y_int``) on each transition's
-    window: the box spans one window step, so slow transitions are averaged as much as they allow."""
+def window_means(t: np.ndarray, y_int: np.ndarray, s0: np.ndarray, d0: np.ndarray) -> np.ndarray:
+    """Box means of a signal (given as its running integral ``y_int``) on each transition's window
+    (:data:`WINDOW_U` from onsets ``s0`` in durations ``d0``): the box spans one window step, so slow
+    transitions are averaged as much as they allow."""
     tq = s0[:, None] + d0[:, None] * WINDOW_U[None, :]
     h = np.maximum(d0 * (WINDOW_U[1] - WINDOW_U[0]), 1e-6)[:, None]
     hi = np.interp(tq + 0.5 * h, t, y_int)
     lo = np.interp(tq - 0.5 * h, t, y_int)
-    return tq, (hi - lo) / h
+    return (hi - lo) / h
 
 
 def rss_and_coefficients(w: np.ndarray, y: np.ndarray, basis: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -288,7 +287,7 @@ def _acc_cost(
     s, d, w, lowering = windows.onset_s, windows.duration_s, windows.weights, windows.lowering
     n_c = grid.onset.size
     acc_b = grid.acc_basis
-    _, y = window_means(series.t, series.acc_int, s, d)
+    y = window_means(series.t, series.acc_int, s, d)
     y[lowering] = y[lowering, ::-1]
     if own_family is None:
         rss, coef = rss_and_coefficients(w, y, acc_b)
@@ -316,7 +315,7 @@ def _tilt_cost(
     and the angle's noise variance (``tilt_var``, or found on this grid's best fits when ``None``)."""
     s, d, w, lowering = windows.onset_s, windows.duration_s, windows.weights, windows.lowering
     assert series.tilt_int is not None
-    _, y = window_means(series.t, series.tilt_int, s, d)
+    y = window_means(series.t, series.tilt_int, s, d)
     y[lowering] = y[lowering, ::-1]
     rss, _ = rss_and_coefficients(w, y, grid.tilt_basis)
     if tilt_var is None:
