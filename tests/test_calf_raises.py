@@ -14,7 +14,8 @@ from imu_app.analysis import (
     analyse,
     detect_calf_raises,
 )
-from imu_app.analysis._calf_raises import _set_summary, min_jerk_fraction_time
+from imu_app.analysis._calf import min_jerk_fraction_time
+from imu_app.analysis._calf.sets import set_summary
 from imu_app.core import AnalysisError, ImuData, RecordingMeta
 from imu_app.recordings import load
 from imu_app.sim import SensorParams, read_truth, simulate
@@ -214,7 +215,7 @@ def test_sets_without_a_prescribed_tempo_are_judged_against_their_opening():
     # The same set with lowerings that get 0.8 s faster from the sixth rep on: the note says where.
     reps = [r for r in report.calf_raises.reps if r.set_index == sets[0].index and not r.partial]
     tired = [dataclasses.replace(r, eccentric_s=r.eccentric_s + 0.8 * (i >= 5)) for i, r in enumerate(reps)]
-    notes = _set_summary(0, tired, CalfRaiseParams()).notes
+    notes = set_summary(0, tired, CalfRaiseParams()).notes
     assert [n for n in notes if n.startswith("eccentric off the set's opening 0.")] == [
         f"eccentric off the set's opening {_opening(reps)} s from rep 6 "
         f"({len(reps) - 5} of {len(reps)} reps, first long by 0.8 s)"
@@ -245,14 +246,14 @@ def test_bad_parameters_are_rejected():
 
 
 def test_matched_fit_residuals_equal_least_squares():
-    from imu_app.analysis._calf_raises import _U, _candidates, _rss, _templates
+    from imu_app.analysis._calf.transitions import WINDOW_U, candidates, rss_and_coefficients, templates
 
     rng = np.random.default_rng(3)
-    onset, factor = _candidates(np.linspace(-0.2, 0.2, 3), np.array([0.8, 1.0, 1.25]))
-    acc_b, _ = _templates(onset, factor, (0, 1))
-    y = rng.normal(size=(4, _U.size))
-    w = (rng.random((4, _U.size)) > 0.2).astype(float)
-    rss, coef = _rss(w, y, acc_b)
+    onset, factor = candidates(np.linspace(-0.2, 0.2, 3), np.array([0.8, 1.0, 1.25]))
+    acc_b, _ = templates(onset, factor, (0, 1))
+    y = rng.normal(size=(4, WINDOW_U.size))
+    w = (rng.random((4, WINDOW_U.size)) > 0.2).astype(float)
+    rss, coef = rss_and_coefficients(w, y, acc_b)
     for t in range(4):
         for c in range(acc_b.shape[0]):
             sw = np.sqrt(w[t])
@@ -262,7 +263,7 @@ def test_matched_fit_residuals_equal_least_squares():
 
 
 def test_the_joint_fits_jacobian_is_that_of_its_projected_residuals():
-    from imu_app.analysis._calf_raises import _rep_fit
+    from imu_app.analysis._calf.joint_fit import Channel, rep_fit
 
     rng = np.random.default_rng(5)
     reps = 3
@@ -281,13 +282,13 @@ def test_the_joint_fits_jacobian_is_that_of_its_projected_residuals():
     y, y_f = rng.normal(size=(2, reps, 60))
     w, w_f = rng.uniform(0.5, 2.0, size=(2, reps, 60))
     ridge = np.full(reps, 10.0)
-    *_, jac = _rep_fit(y, w, u, theta, ridge, forward=(y_f, w_f), jacobian=True)
+    jac = rep_fit(u, Channel(y, w), theta, ridge, forward=Channel(y_f, w_f), jacobian=True).jacobian
     assert jac is not None
     for k in range(theta.shape[1]):
         step = np.zeros_like(theta)
         step[:, k] = 1e-6
-        plus = _rep_fit(y, w, u, theta + step, ridge, forward=(y_f, w_f))[0]
-        minus = _rep_fit(y, w, u, theta - step, ridge, forward=(y_f, w_f))[0]
+        plus = rep_fit(u, Channel(y, w), theta + step, ridge, forward=Channel(y_f, w_f)).residuals
+        minus = rep_fit(u, Channel(y, w), theta - step, ridge, forward=Channel(y_f, w_f)).residuals
         np.testing.assert_allclose(jac[..., k], (plus - minus) / 2e-6, rtol=1e-5, atol=1e-6)
 
 

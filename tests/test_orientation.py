@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from imu_app.analysis import estimate_gravity, estimate_orientation
-from imu_app.analysis._orientation import _from_blocks, moving_mean
+from imu_app.analysis._signal import from_blocks, moving_mean
 
 
 @pytest.mark.parametrize("k", [1, 2, 5, 20])
@@ -18,8 +18,8 @@ def test_block_interpolation_is_linear_interpolation_between_block_centres(k: in
     centre = np.arange(nb) * k + 0.5 * (k - 1)
     centre[-1] = 0.5 * ((nb - 1) * k + m - 1)
     want = np.column_stack([np.interp(np.arange(m, dtype=float), centre, yb[:, j]) for j in range(3)])
-    np.testing.assert_allclose(_from_blocks(yb, k, m), want, atol=1e-12)
-    got = _from_blocks(yb, k, m, normalise=True)
+    np.testing.assert_allclose(from_blocks(yb, k, m), want, atol=1e-12)
+    got = from_blocks(yb, k, m, normalise=True)
     np.testing.assert_allclose(got, want / np.linalg.norm(want, axis=1, keepdims=True), atol=1e-12)
 
 
@@ -69,7 +69,8 @@ def test_memory_order_of_the_input_does_not_matter():
 def test_strapdown_rotations_compose_the_steps_exactly() -> None:
     from scipy.spatial.transform import Rotation
 
-    from imu_app.analysis._orientation import body_to_start, cross, rotate
+    from imu_app.analysis._orientation import body_to_start, rotate
+    from imu_app.analysis._signal import cross
 
     rng = np.random.default_rng(7)
     n = 300  # more than the scan's block, so the blocks' carry is exercised

@@ -1,7 +1,7 @@
 """Pure analysis algorithms: arrays and parameters in, typed results out. No files, no network, no Qt."""
 
 from imu_app.analysis._activity import ActivityParams, recognise_activities
-from imu_app.analysis._calf_raises import CalfRaiseParams, CalfRaiseResult, detect_calf_raises
+from imu_app.analysis._calf import CalfRaiseParams, CalfRaiseResult, detect_calf_raises
 from imu_app.analysis._export import report_csv, report_json
 from imu_app.analysis._landing import LandingParams, LandingResult, detect_landings
 from imu_app.analysis._orientation import (

@@ -16,7 +16,7 @@ import numpy as np
 
 import imu_app
 from imu_app.analysis._activity import recognise_activities
-from imu_app.analysis._calf_raises import CalfRaiseParams, detect_calf_raises
+from imu_app.analysis._calf import CalfRaiseParams, detect_calf_raises
 from imu_app.analysis._hop_metrics import analyse_contacts
 from imu_app.analysis._landing import LandingParams, detect_landings
 from imu_app.analysis.report import (
