@@ -125,6 +125,9 @@ def _parser() -> argparse.ArgumentParser:
         "--no-gyro", action="store_false", dest="with_gyro", default=None, help="accelerometer-only sensor"
     )
     s.add_argument("--mounting", help="'lateral', 'random', or ROLL,PITCH,YAW in degrees")
+    s.add_argument(
+        "--placement", choices=["shoe", "ankle", "shank"], help="where the sensor is worn (default ankle)"
+    )
     s.add_argument("--jitter", type=float, dest="timestamp_jitter_s", help="timestamp jitter std in s")
     s.add_argument("--drift", type=float, dest="clock_drift_ppm", help="sensor clock drift in ppm")
     s.add_argument("--packet-loss", type=float, dest="packet_loss", help="probability a packet is lost")
@@ -255,6 +258,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             "timestamp_jitter_s",
             "clock_drift_ppm",
             "packet_loss",
+            "placement",
         )
         if getattr(args, k) is not None
     }

@@ -101,7 +101,7 @@ def simulate(
     meta = RecordingMeta(
         device=DEVICE,
         firmware=None,
-        placement="ankle",
+        placement=sensor.placement,
         leg=leg,
         exercise=exercise,
         extra={"mounting": sensor.mounting_label, "seed": str(int(seed))},
