@@ -30,6 +30,7 @@ PER_EXERCISE = (
     "squat_drop",
     "eccentric_calf_raise",
     "single_leg_calf_raise",
+    "walking",
     "running",
 )
 
