@@ -67,6 +67,11 @@ class ContactParams:
         in the air of a forward hop (1-2 g at the ankle) and a push-off from the ground rise over 30 ms or
         more: below 100 g/s and below 0.9 g per sample at 52 Hz. An excursion between two candidate
         flights without such an impact is the leg moving in the air, and the two are one flight.
+    impact_rise_s
+        An impact's rise reaches ``landing_min_peak_g`` within this long (at least two samples) after its
+        first steep sample: a foot meeting the ground stops within milliseconds, while the leg's reach
+        before it lifts the magnitude by 1-2 g over 50-100 ms and can rise as fast as an impact for one
+        sample at low rates.
     landing_window_s
         Where the impact of ``landing_min_peak_g`` is looked for after the landing. Shank impact peaks come
         5-30 ms after touch-down; 60 ms leaves margin for soft surfaces.
@@ -86,22 +91,32 @@ class ContactParams:
         the flight level, over at most ``edge_fit_s``. The foot of an edge is where it is straightest (an
         impact curves over into its peak, a push-off into its plateau); 0.5 g spans at least 0.4 g of it,
         which at 1 kHz is several samples even for a steep landing, and 20 ms bounds it on slow edges.
-    landing_reach_s, reach_hump_g
+    landing_reach_s, takeoff_swing_s, reach_hump_g
         Just before touch-down the leg reaches for the ground and lifts the ankle's magnitude to 1-2 g for
-        50-150 ms. The sensor's anti-alias filter at low rates (23 Hz at 52 Hz, 47 Hz at 104 Hz) smooths the
-        short dip back towards free fall between that reach and the impact, so the flight's last sample
-        below ``flight_max_g`` can come before the reach. A flight therefore ends at the first impact within
-        ``landing_reach_s`` after its last low sample; when the magnitude between them forms a hump (it
-        rises at least ``reach_hump_g`` above the sample from which the impact rises, far above sensor
+        50-150 ms (100 ms on real shoe-worn drop jumps, up to 0.25 s after the dip of a long flight). The
+        sensor's anti-alias filter at low rates (23 Hz at 52 Hz, 47 Hz at 104 Hz) smooths the short dip
+        back towards free fall between that reach and the impact, so the flight's last sample below
+        ``flight_max_g`` can come before the reach. A flight therefore ends at the first impact within
+        ``landing_reach_s`` (0.3 s) after its last low sample; when the magnitude between them forms a hump
+        (it rises at least ``reach_hump_g`` above the sample from which the impact rises, far above sensor
         noise) or when that sample lies ``min_flight_s`` or more after the last low one (at 52 Hz the
         filter leaves no hump between a slow reach and the impact), the impact rises from that sample, not
         from the flight level. The same holds, mirrored, after a take-off: the swing of a fast hop can lift
         the magnitude before it dips below ``flight_max_g``, and the take-off is then the end of the
-        push-off's steep fall into the local minimum before that swing (below ``merge_max_g``: inside a hop
-        contact the minima after the impact stay above it). 0.15 s covers the reach and the swing on the
+        push-off's steep fall into the local minimum before that swing (below ``swing_bottom_max_g``: the
+        leg moving after toe-off reads 0.5-1.4 g there, while a foot carrying the body reads more), at most
+        ``takeoff_swing_s`` before the dip and not within ``min_contact_s`` of the landing.
+        0.15 s covers the reach and the swing on the
         simulator at 52-1666 Hz except a few swings at 52 Hz (up to 175 ms), and is far shorter than the
         swing of a walking step; 0.2 s would take the decay of some landing impacts at 104 Hz for the end
         of a push-off.
+    valley_prominence_g
+        The valley of a take-off lies between two humps of the magnitude, the push-off and the leg's swing,
+        each at least this much above it; the leg's wobble in the air makes shallower ones.
+    valley_smooth_s
+        Without a release, the take-off is the valley between the push-off and the leg's swing in the air
+        (see :func:`_valley_takeoffs`), found on the magnitude smoothed over this long: it spans the mount's
+        ringing (55-200 Hz) and keeps the valley's timing to a few milliseconds.
     antialias_cutoff_ratio
         Cut-off of the sensor's anti-alias low-pass as a fraction of the sample rate (MEMS accelerometers
         set their default bandwidth near half the output rate; the simulator uses a 2nd-order Butterworth at
@@ -124,26 +139,28 @@ class ContactParams:
         sensor reads 1.2-2.5 g there): the bottom of that reach is not the touch-down, the start of the
         impact's steep rise is. 7.5 ms keeps the foot of an impact blurred over a few samples by the
         anti-alias filter.
-    release_min_jerk_g_s, release_min_step_g
+    release_min_jerk_g_s, release_jerk_per_hz2, release_min_rate_hz
         A push-off that ends in a release transient: the support force vanishes within milliseconds as the
         toes leave the ground, the sole and the sensor's strap spring back, and a foot-worn sensor reads a
         spike of 3-9 g that rises several g within one 2.5-ms sample (real drop jumps, shoe sensor at
         400 Hz), followed by the smooth motion of the leg in the air. Such a spike has a vector jerk
-        ``|a[k] - a[k-1]| / dt`` of at least this much (or this step per sample at low rates), which the
-        push-off itself (below 600 g/s) and the leg's motion in flight (below 200 g/s) do not reach.
+        ``|a[k] - a[k-1]| / dt`` of at least ``release_min_jerk_g_s``, which the push-off itself (below
+        600 g/s) and the leg's motion in flight (below 200 g/s) do not reach. Below about 300 Hz the
+        sensor's anti-alias filter spreads the 2-3-ms spike over two samples, and its steepness falls with
+        the square of the rate: the threshold is then ``release_jerk_per_hz2`` times the rate squared
+        (110 g/s at 100 Hz, where a push-off stays below 60 g/s). Below ``release_min_rate_hz`` nothing of
+        the spike is left to time and the take-off is read from the edge of the flight.
     release_search_s
         How far before a candidate flight (the magnitude's dip) the release is looked for: on the real
         recordings the dip starts 100-150 ms after the take-off.
     release_cluster_s
-        Samples of the release and its ringing closer than this belong to one release.
-    valley_search_s, valley_smooth_s
-        The take-off is the valley of the magnitude just before the release, within ``valley_search_s``:
-        the foot's acceleration subsides as the support force falls to zero, and the release follows the
-        loss of contact. The magnitude is smoothed over ``valley_smooth_s`` first, which spans the ringing of
-        the push-off (one or two 100-200 Hz cycles) so that the valley is that of the force, not of the
-        strap's wobble. On the five real drop jumps the valley times the rebound within a mean absolute
-        error of 4 ms of the force plate (``benchmarks/bench_dropjump_real.py``); smoothing over 7.5-25 ms
-        moves that between 4 and 8 ms.
+        Samples of the release and its ringing closer than this belong to one release: it spans a period of
+        the mount's resonance (a shoe rings at 55-200 Hz after the release).
+    release_delay_s
+        The release follows the take-off: the force plate reads the take-off when the vertical force falls
+        below its threshold, and the sole lets go of the ground and springs back a little later. On the five
+        real drop jumps the spike's steep rise begins 6.5-11.3 ms (mean 10.0, SD 1.7) after the force
+        plate's take-off (``benchmarks/bench_dropjump_real.py``); this delay is removed.
     """
 
     flight_max_g: float = 0.6
@@ -154,22 +171,27 @@ class ContactParams:
     landing_min_rate_g_s: float = 200.0
     landing_min_step_g: float = 1.1
     landing_window_s: float = 0.06
+    impact_rise_s: float = 0.01
     edge_delta_g: float = 0.1
     baseline_s: float = 0.02
     takeoff_search_s: float = 0.1
     edge_fit_top_g: float = 0.5
     edge_fit_s: float = 0.02
     step_min_period_s: float = 0.007
-    landing_reach_s: float = 0.15
+    landing_reach_s: float = 0.3
+    takeoff_swing_s: float = 0.2
+    swing_bottom_max_g: float = 1.5
+    valley_smooth_s: float = 0.01
+    valley_prominence_g: float = 0.5
     reach_hump_g: float = 0.2
     min_contact_s: float = 0.08
     impact_foot_s: float = 0.0075
     release_min_jerk_g_s: float = 1000.0
-    release_min_step_g: float = 2.5
+    release_jerk_per_hz2: float = 0.011
+    release_min_rate_hz: float = 80.0
     release_search_s: float = 0.25
-    release_cluster_s: float = 0.01
-    valley_search_s: float = 0.03
-    valley_smooth_s: float = 0.02
+    release_cluster_s: float = 0.025
+    release_delay_s: float = 0.010
     antialias_cutoff_ratio: float | None = 0.45
     acc_range_g: float | None = None
 
@@ -404,7 +426,10 @@ def detect_hop_contacts(
     # landing_min_peak_g within the impact window (same segment).
     cand = np.flatnonzero(rise >= min_rate)
     cand_lo = np.minimum(cand + 1, n - 1)
-    cand_hi = np.maximum(np.minimum(cand + 1 + win, seg_last[seg_id[cand]] + 1), cand_lo + 1)
+    # The rise must carry on into the impact: a leg's reach lifts the magnitude by a sample's worth at low
+    # rates too, but stops short of landing_min_peak_g.
+    rise_win = max(2, round(p.impact_rise_s / period_s) + 1)
+    cand_hi = np.maximum(np.minimum(cand + 1 + rise_win, seg_last[seg_id[cand]] + 1), cand_lo + 1)
     impacts = cand[_window_reduce(np.maximum, s, cand_lo, cand_hi) >= p.landing_min_peak_g]
 
     def first_impact(after: np.ndarray) -> np.ndarray:
@@ -494,7 +519,11 @@ def detect_hop_contacts(
     near = j_imp - last_min[j_imp] <= max(1, round(p.impact_foot_s / period_s))
     foot = np.maximum(np.where(near, last_min[j_imp], j_imp), ends)
     hump = _window_reduce(np.maximum, s, ends, foot + 1) - s[foot]
-    reach = reach_ok & (foot > ends) & ((hump >= p.reach_hump_g) | (t[foot] - t[ends] >= p.min_flight_s))
+    # The impact rises from the reach, not from the flight level, when a hump lies between the flight and
+    # the impact, when the impact comes min_flight_s or more after the flight, or when its foot lies above
+    # merge_max_g (a leg reaching for the ground, not a body in the air).
+    lifted = (hump >= p.reach_hump_g) | (t[foot] - t[ends] >= p.min_flight_s) | (s[foot] >= p.merge_max_g)
+    reach = reach_ok & (foot > ends) & lifted
     b_land = np.where(reach, s[foot], b_land)
     k_land = np.where(reach, np.minimum(foot + 1, n - 1), k_land)
     real = (real | reach) & landing_seen | ~landing_seen
@@ -544,24 +573,38 @@ def detect_hop_contacts(
     swing = (jf >= 0) & (bottom < starts) & (seg_id[f_i] == seg_id[starts])
     # The foot is off the ground at that minimum: below merge_max_g, which a foot carrying the body exceeds
     # (the decay of a landing impact into the contact, 1.5 g and more, is not a take-off).
-    swing &= (t[starts] - t[bottom] <= p.landing_reach_s) & takeoff_seen & (s[bottom] < p.merge_max_g)
+    swing &= (t[starts] - t[bottom] <= p.takeoff_swing_s) & takeoff_seen & (s[bottom] < p.swing_bottom_max_g)
     swing_hump = _window_reduce(np.maximum, s, bottom, np.maximum(starts, bottom + 1)) - s[bottom]
     swing &= swing_hump >= p.reach_hump_g
     b_to = np.where(swing, s[bottom], b_to)
     k_to = np.where(swing, np.maximum(bottom - 1, 0), k_to)
     edge_takeoff_s = _edge_time(t, s, clipped, base=b_to, k=k_to, seg_bound=seg_begin_to, rising=False, **fit)
     # A limb-worn sensor need not fall to the flight level at take-off: where the push-off ends in a release
-    # transient, the take-off is the valley before it (see ``release_min_jerk_g_s``), looked for after the
-    # previous flight's landing and its ringing (``min_contact_s``).
-    prev_land = np.r_[-1, k_land[:-1]]
-    prev_land = np.where(np.r_[False, seg_id[starts[1:]] == seg_id[starts[:-1]]], prev_land, -1)
+    # transient, the take-off is read from it (see ``release_delay_s``), looked for after the previous
+    # flight's landing and its ringing (``min_contact_s``).
+    # The previous landing is that of the last candidate whose flight between its edges is plausible: a dip
+    # of the magnitude while a release or a landing rings is no flight and ends in no landing.
+    # A dip of the magnitude while a landing still rings is no flight either: the foot stays down for at
+    # least min_contact_s after a landing (the shortest reactive contacts last about 0.1 s).
+    plausible = (landing_s - edge_takeoff_s) >= p.min_flight_s
+    ringing = _ringing_dips(
+        t, starts, seg_id=seg_id, landing_s=landing_s + t0, plausible=plausible, min_contact_s=p.min_contact_s
+    )
+    plausible &= ~ringing
+    prev = np.r_[-1, np.maximum.accumulate(np.where(plausible, np.arange(starts.size), -1))[:-1]]
+    same = (prev >= 0) & (seg_id[starts[np.maximum(prev, 0)]] == seg_id[starts])
+    prev_land = np.where(same, k_land[np.maximum(prev, 0)], -1)
     not_before = np.maximum(seg_begin_to, prev_land + round(p.min_contact_s / period_s))
     release_s, release_k = _release_takeoffs(
         t, s, acc, not_before=not_before, run_starts=starts, p=p, period_s=period_s
     )
+    valley_s, valley_k = _valley_takeoffs(
+        t, s, not_before=not_before, run_starts=starts, p=p, period_s=period_s
+    )
     released = takeoff_seen & (release_k >= 0)
-    takeoff_s = np.where(released, release_s, edge_takeoff_s)
-    k_to = np.where(released, release_k, k_to)
+    valleyed = takeoff_seen & ~released & (valley_k >= 0)
+    takeoff_s = np.where(released, release_s, np.where(valleyed, valley_s, edge_takeoff_s))
+    k_to = np.where(released, release_k, np.where(valleyed, valley_k, k_to))
     if p.antialias_cutoff_ratio:
         takeoff_s = takeoff_s - _group_delay_s(p.antialias_cutoff_ratio / period_s)
         edge_takeoff_s = edge_takeoff_s - _group_delay_s(p.antialias_cutoff_ratio / period_s)
@@ -573,7 +616,7 @@ def detect_hop_contacts(
     both = landing_seen & takeoff_seen
     shortest_ms = np.minimum(flight_ms, edge_flight_ms)
     dur_ok = ~both | ((shortest_ms >= 1000.0 * p.min_flight_s) & (flight_ms <= 1000.0 * p.max_flight_s))
-    keep = real & dur_ok & (landing_seen | takeoff_seen)
+    keep = real & dur_ok & (landing_seen | takeoff_seen) & ~ringing
     starts, ends = starts[keep], ends[keep]
     landing_s, takeoff_s = landing_s[keep], takeoff_s[keep]
     landing_seen, takeoff_seen = landing_seen[keep], takeoff_seen[keep]
@@ -701,6 +744,28 @@ def _edge_time(
     return np.where(fit_ok, t_fit, t_chord) - t[0]
 
 
+def _ringing_dips(
+    t: np.ndarray,
+    starts: np.ndarray,
+    *,
+    seg_id: np.ndarray,
+    landing_s: np.ndarray,
+    plausible: np.ndarray,
+    min_contact_s: float,
+) -> np.ndarray:
+    """Candidate flights that start within ``min_contact_s`` of the landing of the last plausible one
+    (same gap-free stretch): dips of a landing's ringing, not flights. ``landing_s`` on the clock of
+    ``t``."""
+    out = np.zeros(starts.shape, dtype=bool)
+    last_land, last_seg = -np.inf, -1
+    for i, st in enumerate(starts):
+        if seg_id[st] == last_seg and t[st] - last_land < min_contact_s:
+            out[i] = True
+        elif plausible[i]:
+            last_land, last_seg = landing_s[i], seg_id[st]
+    return out
+
+
 def _release_takeoffs(
     t: np.ndarray,
     s: np.ndarray,
@@ -713,16 +778,17 @@ def _release_takeoffs(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Take-offs read from the release transient that ends a push-off, where there is one.
 
-    Before each candidate flight (a run starting at ``run_starts``) the last ``release_search_s`` are
-    searched for a release: samples whose vector jerk ``|a[k] - a[k-1]| / dt`` reaches
-    ``release_min_jerk_g_s``, grouped while less than ``release_cluster_s`` apart, within which the
-    magnitude itself rises at least that fast (a spike, not a push-off falling into the flight), and not
-    before ``not_before``. The take-off is the nearest local minimum of the magnitude, smoothed over
-    ``valley_smooth_s``, before the group's first sample (within ``valley_search_s``), to a fraction of a
-    sample by a parabola through it and its neighbours.
+    Before each candidate flight (a run starting at ``run_starts``) the last ``release_search_s``, and
+    nothing before ``not_before``, are searched for a release: samples whose vector jerk
+    ``|a[k] - a[k-1]| / dt`` reaches ``release_min_jerk_g_s`` (less at low rates, see
+    :class:`ContactParams`), grouped while less than ``release_cluster_s`` apart; the last group before the
+    flight is the release when the magnitude itself rises that steeply within it (a spike: a push-off
+    falling into the flight does not). The take-off is ``release_delay_s`` before the onset of that first
+    steep rise, the onset being midway between the samples either side of it (the spike rises within one
+    sample).
 
-    Returns the take-off times (s from ``t[0]``) and the index of the valley sample, -1 where no release
-    was found (the flight's take-off is then read from its edge).
+    Returns the take-off times (s from ``t[0]``) and the index of the last sample before the onset, -1
+    where no release was found (the flight's take-off is then read from its edge).
     """
     n = t.shape[0]
     out_s = np.full(run_starts.shape, np.nan)
@@ -731,13 +797,13 @@ def _release_takeoffs(
         return out_s, out_k
     dt = np.maximum(np.diff(t), 1e-9)
     jerk = np.r_[0.0, np.linalg.norm(np.diff(acc, axis=0), axis=1) / dt]
-    min_jerk = min(p.release_min_jerk_g_s, p.release_min_step_g / period_s)
+    rise = np.r_[0.0, np.diff(s) / dt]
+    if period_s > 1.0 / p.release_min_rate_hz:
+        return out_s, out_k
+    min_jerk = min(p.release_min_jerk_g_s, p.release_jerk_per_hz2 / period_s**2)
     high = np.flatnonzero(jerk >= min_jerk)
-    half = max(0, round(0.5 * p.valley_smooth_s / period_s))
-    csum = np.r_[0.0, np.cumsum(s)]
     search = max(1, round(p.release_search_s / period_s))
     cluster = max(1, round(p.release_cluster_s / period_s))
-    back = max(2, round(p.valley_search_s / period_s))
     for i, st in enumerate(run_starts):
         lo = max(int(not_before[i]) + 1, int(st) - search)
         j_hi = np.searchsorted(high, st, side="right")
@@ -746,32 +812,63 @@ def _release_takeoffs(
             continue
         while j > 0 and high[j - 1] >= lo and high[j] - high[j - 1] <= cluster:
             j -= 1
-        first = int(high[j])
-        # A release is a spike: the magnitude itself jumps up (a push-off falling into the flight does not).
-        last = int(high[j_hi - 1])
-        if np.max(np.diff(s[first - 1 : last + 1]) / dt[first - 1 : last]) < min_jerk:
+        steep = np.flatnonzero(rise[high[j] : high[j_hi - 1] + 1] >= min_jerk)
+        if steep.size == 0:
             continue
-        v_lo = max(int(not_before[i]) + half + 1, first - back)
-        v_hi = first
-        if v_hi - v_lo < 2:
+        k = int(high[j] + steep[0])  # first sample of the steep rise
+        onset_s = 0.5 * (t[k - 1] + t[k])
+        out_s[i] = onset_s - p.release_delay_s - t[0]
+        out_k[i] = k - 1
+    return out_s, out_k
+
+
+def _valley_takeoffs(
+    t: np.ndarray,
+    s: np.ndarray,
+    *,
+    not_before: np.ndarray,
+    run_starts: np.ndarray,
+    p: ContactParams,
+    period_s: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Take-offs where the push-off falls into a valley and the leg's own motion in the air lifts the
+    magnitude again before it dips towards the flight level.
+
+    In the ``takeoff_swing_s`` before each candidate flight (not before ``not_before``) the magnitude,
+    smoothed over ``valley_smooth_s``, is searched for local minima below ``swing_bottom_max_g`` that lie
+    at least ``valley_prominence_g`` below the push-off before them and the leg's swing after them; the
+    lowest is the take-off (the support gone, the leg not yet swinging), to a fraction of a sample by a
+    parabola.
+
+    Returns the take-off times (s from ``t[0]``) and the sample of the valley, -1 where there is none.
+    """
+    n = t.shape[0]
+    out_s = np.full(run_starts.shape, np.nan)
+    out_k = np.full(run_starts.shape, -1, dtype=np.intp)
+    half = max(0, round(0.5 * p.valley_smooth_s / period_s))
+    search = max(3, round(p.takeoff_swing_s / period_s))
+    csum = np.r_[0.0, np.cumsum(s)]
+    for i, st in enumerate(run_starts):
+        lo = max(int(not_before[i]) + 1, int(st) - search, half + 1)
+        if st - lo < 3:
             continue
-        idx = np.arange(v_lo, v_hi + 1)
-        a_lo = np.maximum(idx - half, 0)
-        a_hi = np.minimum(idx + half + 1, n)
-        smooth = (csum[a_hi] - csum[a_lo]) / (a_hi - a_lo)
-        # The nearest local minimum before the release: walk back while the smoothed magnitude falls.
-        m = smooth.size - 1
-        while m > 0 and smooth[m - 1] <= smooth[m]:
-            m -= 1
+        idx = np.arange(lo, int(st) + 1)
+        sm = (csum[np.minimum(idx + half + 1, n)] - csum[idx - half]) / (
+            np.minimum(idx + half + 1, n) - idx + half
+        )
+        is_min = np.r_[False, (sm[1:-1] < sm[:-2]) & (sm[1:-1] <= sm[2:]), False]
+        later_max = np.maximum.accumulate(sm[::-1])[::-1]
+        earlier_max = np.maximum.accumulate(sm)
+        prominence = np.minimum(later_max, earlier_max) - sm
+        ok = is_min & (sm < p.swing_bottom_max_g) & (prominence >= p.valley_prominence_g)
+        if not ok.any():
+            continue
+        m = int(np.flatnonzero(ok)[np.argmin(sm[ok])])
+        y0, y1, y2 = sm[m - 1], sm[m], sm[m + 1]
+        curv = y0 - 2.0 * y1 + y2
+        frac = float(np.clip(0.5 * (y0 - y2) / curv, -0.5, 0.5)) if curv > 0 else 0.0
         k = int(idx[m])
-        frac = 0.0
-        if 0 < m < smooth.size - 1:
-            y0, y1, y2 = smooth[m - 1], smooth[m], smooth[m + 1]
-            curv = y0 - 2.0 * y1 + y2
-            if curv > 0:
-                frac = float(np.clip(0.5 * (y0 - y2) / curv, -0.5, 0.5))
-        nb = k + 1 if frac >= 0 else k - 1
-        out_s[i] = t[k] + abs(frac) * (t[nb] - t[k]) - t[0]
+        out_s[i] = t[k] + frac * (t[min(k + 1, n - 1)] - t[k] if frac >= 0 else t[k] - t[k - 1]) - t[0]
         out_k[i] = k
     return out_s, out_k
 

@@ -63,12 +63,18 @@ SHANK_TUCK = (15.0 * DEG, 30.0 * DEG)
 TOEOFF_REL_ACC = (6.0, 14.0)
 #: Deceleration of the reach at touch-down (m/s^2): the leg's extension slows as it nears its end.
 REACH_BRAKE = (12.0, 18.0)
+#: Flights at least this long (s) turn the shank by the whole of :data:`SHANK_TUCK`; shorter ones by the
+#: square of their share of it (with the 15-30 deg over half of a 0.4-s flight the shank's angular
+#: acceleration stays below about 100 rad/s^2).
+FULL_TUCK_FLIGHT_S = 0.4
 #: Toe-off release: peak angular acceleration of the foot (rad/s^2) and its time constant (s).
 RELEASE_ACC = (2000.0, 3500.0)
 RELEASE_TAU_S = (0.0015, 0.0025)
 #: The release comes this long after the support force has gone (s): in the real shoe-worn drop jumps the
-#: spike peaks 6-19 ms (median 12) after the force plate's take-off, as the toe leaves last.
-RELEASE_DELAY_S = (0.004, 0.012)
+#: spike's steep rise begins 6.5-11.3 ms (mean 10) after the force plate's take-off, as the toe leaves
+#: last (``benchmarks/bench_dropjump_real.py``). The magnitude at the shoe turns steep (over 1000 g/s)
+#: about 4.5 ms after the pulse's onset, hence the pulse starts 4.5 ms earlier than that.
+RELEASE_DELAY_S = (0.002, 0.007)
 #: Heel drop after a forefoot landing (s).
 HEEL_DROP_S = (0.015, 0.03)
 #: Contacts longer than this (s) let the heel reach the floor; shorter, bouncy ones stop it short.
@@ -89,10 +95,16 @@ class FlightLimb:
 
 
 def draw_flight_limb(rng: np.random.Generator, duration_s: float, *, passive: bool = False) -> FlightLimb:
-    """A flight's leg motion; ``passive`` for a step off a box (no push, hardly any tuck)."""
+    """A flight's leg motion; ``passive`` for a step off a box (no push, hardly any tuck).
+
+    The shank's turn shrinks with the square of the flight's duration below :data:`FULL_TUCK_FLIGHT_S`:
+    the muscles bound the leg's angular acceleration, so a short flight leaves time for a small turn only
+    (fast pogo hops are done on nearly straight knees).
+    """
+    short = min(1.0, (duration_s / FULL_TUCK_FLIGHT_S) ** 2)
     return FlightLimb(
         tuck_scale=float(rng.uniform(*TUCK_SCALE)) * (0.5 if passive else 1.0),
-        shank_tuck=float(rng.uniform(*SHANK_TUCK)) * (0.3 if passive else 1.0),
+        shank_tuck=float(rng.uniform(*SHANK_TUCK)) * (0.3 if passive else 1.0) * short,
         brake_mps2=float(rng.uniform(*REACH_BRAKE)),
         pitch_landing=float(rng.uniform(*LANDING_PITCH)),
         passive=passive,
