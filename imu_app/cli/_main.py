@@ -17,6 +17,7 @@ from pathlib import Path
 import imu_app
 from imu_app.analysis import AnalysisOptions, analyse
 from imu_app.cli._format import FORMATTERS
+from imu_app.cli._live import parse_speed, run_live
 from imu_app.core import ImuAppError, ImuData
 from imu_app.recordings import load, write_native
 from imu_app.sim import EXERCISES, SensorParams, exercise_options, simulate, write_truth
@@ -86,6 +87,28 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--output", "-o", type=Path, help="write the report to this file instead of stdout")
     a.set_defaults(run=_cmd_analyse)
 
+    r = sub.add_parser(
+        "replay",
+        help="run a recording through the live pipeline, printing events as they happen",
+        description=(
+            "Replay a recording (any format 'analyse' reads) as a sensor would stream it, through the same "
+            "pipeline as a live session: each contact, hold, rep and set is printed as soon as it is "
+            "decided, with a line of link health every few seconds."
+        ),
+    )
+    r.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    r.add_argument(
+        "--speed",
+        type=parse_speed,
+        default=1.0,
+        metavar="N|max",
+        help="1 is real time (default), 10 ten times faster, 'max' as fast as possible",
+    )
+    r.add_argument("--record", type=Path, metavar="OUT.csv", help="record the stream as a native CSV")
+    r.add_argument("--force", action="store_true", help="overwrite the --record file if it exists")
+    _analysis_options(r)
+    r.set_defaults(run=_cmd_replay)
+
     i = sub.add_parser(
         "import",
         help="convert other tools' exports into the native recording format",
@@ -116,7 +139,21 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     s.add_argument("exercise", metavar="EXERCISE", help="one of: " + ", ".join(EXERCISES))
-    s.add_argument("--output", "-o", type=Path, required=True, help="native CSV to write")
+    s.add_argument(
+        "--output", "-o", type=Path, help="native CSV to write (with --live: record the stream to it)"
+    )
+    s.add_argument(
+        "--live",
+        action="store_true",
+        help="stream the simulated sensor through the live pipeline, printing events as they happen",
+    )
+    s.add_argument(
+        "--speed",
+        type=parse_speed,
+        default=1.0,
+        metavar="N|max",
+        help="with --live: 1 is real time (default), 'max' as fast as possible",
+    )
     s.add_argument("--seed", type=int, default=0, help="random seed (same seed, same recording)")
     s.add_argument("--rate", type=float, dest="sample_rate_hz", help="sample rate in Hz (52-1666)")
     s.add_argument("--acc-range", type=float, dest="acc_range_g", help="accelerometer range in g")
@@ -141,6 +178,19 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
     s.set_defaults(run=_cmd_simulate)
     return p
+
+
+def _analysis_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--exercise",
+        "-e",
+        choices=EXERCISES,
+        metavar="EXERCISE",
+        help="exercise performed (default: from the recording's metadata)",
+    )
+    p.add_argument("--leg", choices=["left", "right"], help="instrumented leg (default: from the metadata)")
+    p.add_argument("--hold-target", type=float, metavar="S", help="landing hold asked for, in s")
+    p.add_argument("--tempo", type=_tempo, metavar="RISE-TOP-LOWER-PAUSE", help="calf-raise tempo, in s")
 
 
 def _tempo(text: str) -> tuple[float, float, float, float]:
@@ -215,6 +265,27 @@ def _cmd_analyse(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_replay(args: argparse.Namespace) -> int:
+    if args.record is not None:
+        _refuse_overwrite(args.record, args.force)
+    data = _load(args.files)
+    changes = {k: getattr(args, k) for k in ("exercise", "leg") if getattr(args, k)}
+    if changes:
+        data = _with_meta(data, **changes)
+    for w in data.warnings:
+        print(f"warning: {w}", file=sys.stderr)
+    summary = run_live(
+        data,
+        name=", ".join(str(f) for f in args.files),
+        speed=args.speed,
+        record=args.record,
+        exercise=args.exercise,
+        hold_target_s=args.hold_target,
+        calf_tempo_s=args.tempo,
+    )
+    return EXIT_ERROR if summary.source_error else EXIT_OK
+
+
 def _cmd_import(args: argparse.Namespace) -> int:
     _refuse_overwrite(args.output, args.force)
     data = _load(args.files)
@@ -247,7 +318,10 @@ def _parse_value(text: str):
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
-    _refuse_overwrite(args.output, args.force)
+    if args.output is None and not args.live:
+        raise ImuAppError("simulate needs --output FILE (or --live to stream the simulated sensor)")
+    if args.output is not None:
+        _refuse_overwrite(args.output, args.force)
     sensor_kw = {
         k: getattr(args, k)
         for k in (
@@ -278,6 +352,11 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             raise ImuAppError(f"--set {item!r}: expected KEY=VALUE, e.g. --set reps=20")
         options[key.strip()] = _parse_value(value.strip())
     sim = simulate(args.exercise, SensorParams(**sensor_kw), seed=args.seed, **options)
+    if args.live:
+        summary = run_live(
+            sim.data, name="simulator", speed=args.speed, record=args.output, exercise=args.exercise
+        )
+        return EXIT_ERROR if summary.source_error else EXIT_OK
     truth_path = args.output.with_name(args.output.stem + ".truth.json")
     write_native(args.output, sim.data)
     write_truth(truth_path, sim.truth)
