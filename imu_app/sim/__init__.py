@@ -7,7 +7,7 @@ noise, saturation, quantisation, jitter, packet loss) turns them into :class:`im
 """
 
 from imu_app.sim._exercises import options_of as exercise_options
-from imu_app.sim._sensor import SensorParams
+from imu_app.sim._sensor import PLACEMENTS, SensorParams
 from imu_app.sim._simulate import EXERCISES, Simulation, simulate
 from imu_app.sim._truth import (
     TRUTH_SCHEMA,
@@ -22,6 +22,7 @@ from imu_app.sim._truth import (
 
 __all__ = [
     "EXERCISES",
+    "PLACEMENTS",
     "TRUTH_SCHEMA",
     "SensorParams",
     "Simulation",

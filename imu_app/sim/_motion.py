@@ -179,6 +179,10 @@ class Additive:
         ``amp (s/tau)^2 exp(-s/tau)``: a bump with zero value and slope at onset and no lasting offset.
     ``"burst"``
         ``amp sin^2(pi s/tau) sin(omega s)`` for ``s < tau``: a burst of sway (stumble).
+
+    ``past_mount`` marks a transient of the mount itself (the shoe's sole and upper springing back at
+    toe-off): the sensor feels it directly, not through the mount's resonance, which filters the segment's
+    motion only (see :func:`imu_app.sim._sensor.run_sensor`).
     """
 
     channel: int
@@ -187,6 +191,7 @@ class Additive:
     amp: float
     tau: float
     omega: float = 0.0
+    past_mount: bool = False
 
     @property
     def support_s(self) -> float:
