@@ -1,11 +1,11 @@
 """Hop contact detection against the simulator's exact truth: the full sweep.
 
-Seeds x rates {52, 104, 208, 416, 833, 1000, 1666 Hz} x placements {shoe, ankle, shank} x hop exercises x
-{gyroscope, accelerometer only}; the mounting (lateral, random) and the range (16 g, 8 g) alternate with the
-seed (seed 0: lateral, 16 g; 1: random, 16 g; 2: lateral, 8 g; 3: random, 8 g), which keeps the sweep's run
-time in minutes with every condition present from four seeds on. The hop detector reads the accelerometer
-alone, so the gyroscope / accelerometer-only pair is one simulation analysed twice (the simulator draws the
-same accelerometer samples either way). Cases run in parallel processes.
+Seeds x rates {52, 104, 208, 416, 833, 1000, 1666 Hz} x placements {foot (on the shoe), ankle, shank} x hop
+exercises x {gyroscope, accelerometer only}; the mounting (lateral, random) and the range (16 g, 8 g)
+alternate with the seed (seed 0: lateral, 16 g; 1: random, 16 g; 2: lateral, 8 g; 3: random, 8 g), which keeps
+the sweep's run time in minutes with every condition present from four seeds on. The hop detector reads the
+accelerometer alone, so the gyroscope / accelerometer-only pair is one simulation analysed twice (the
+simulator draws the same accelerometer samples either way). Cases run in parallel processes.
 
 Run: ``.venv/bin/python benchmarks/bench_contacts_sim.py [--seeds N] [--jobs N]``; writes
 ``benchmarks/results/contacts_sim.md``. A detected contact matches a true one when their landings are within
@@ -148,7 +148,8 @@ def main() -> None:
         "Command: `.venv/bin/python benchmarks/bench_contacts_sim.py "
         f"--seeds {args.seeds} --jobs {args.jobs}` ({elapsed:.0f} s on this machine).",
         "",
-        f"Seeds 0-{args.seeds - 1} x rates {[int(r) for r in RATES]} Hz x placements {list(PLACEMENTS)} x "
+        f"Seeds 0-{args.seeds - 1} x rates {[int(r) for r in RATES]} Hz x "
+        f"placements {[p.value for p in PLACEMENTS]} x "
         f"{len(HOP_EXERCISES)} hop exercises ({', '.join(HOP_EXERCISES)}) x "
         "{gyroscope, accelerometer only}; mounting and range alternate with the seed (lateral/random, "
         "16 g/8 g). The simulator moves the leg on the body (tuck, reach, foot pitch, heel drop, toe-off "

@@ -106,7 +106,7 @@ def real_trials() -> tuple[list[Trial], list[float]]:
 
 
 def sim_trials() -> list[Trial]:
-    sensor = SensorParams(sample_rate_hz=RATE_HZ, with_gyro=False, acc_range_g=16.0, placement="shoe")
+    sensor = SensorParams(sample_rate_hz=RATE_HZ, with_gyro=False, acc_range_g=16.0, placement="foot")
     trials = []
     for seed in SIM_SEEDS:
         sim = simulate("drop_jump", sensor, seed=seed, **SIM_OPTIONS)

@@ -35,6 +35,22 @@ if ! "$python" -c 'import ensurepip, venv' >/dev/null 2>&1; then
   apt_install python3-venv
 fi
 
+# What Qt (the desktop app) loads on Linux: OpenGL/EGL, fonts, keyboard maps, D-Bus, GLib, the X11 (xcb)
+# platform plugin, and PulseAudio for the sound cues. A desktop has them; a bare server or container may not.
+if [ "$(uname -s)" = Linux ] && command -v dpkg >/dev/null 2>&1; then
+  apt_install libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libfreetype6 libdbus-1-3 \
+    libglib2.0-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-randr0 \
+    libxcb-render-util0 libxcb-shape0 libxcb-xkb1 libpulse0
+fi
+
+# The real-stack Bluetooth test tier (tests/test_ble_stack.py, scripts/ble_stack_vm.sh) boots a stock Debian
+# kernel in QEMU with BlueZ; without these packages (not root, not Debian) that tier skips, saying so.
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  apt_install qemu-system-x86 bluez dbus busybox-static kmod
+else
+  echo "setup: not root: the real-stack Bluetooth tests will skip (they need qemu-system-x86 bluez dbus busybox-static kmod)"
+fi
+
 if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi

@@ -56,3 +56,12 @@ def test_the_rebound_row_reads_as_a_coach_expects() -> None:
     (hops,) = report.sets
     assert hops.count == 1
     assert hops.stats["flight_time_ms"].mean == pytest.approx(rebound.next_flight_time_ms)
+
+
+def test_replay_prints_the_rebound_in_a_coachs_words(capsys) -> None:
+    from imu_app.cli import main
+
+    assert main(["replay", str(DATA / "Accel2.csv"), "-e", "drop_jump", "--speed", "max"]) == 0
+    out = capsys.readouterr().out
+    assert "rebound 1: contact 508 ms, flight 316 ms" in out
+    assert "set 1 done: 1 hop in" in out

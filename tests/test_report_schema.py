@@ -9,6 +9,7 @@ import numpy as np
 from imu_app.analysis import (
     SCHEMA,
     AnalysisReport,
+    Bout,
     CalfRaiseRep,
     Contact,
     Landing,
@@ -38,6 +39,7 @@ def test_every_field_is_documented():
         ("landings[]", Landing),
         ("calf_raises", CalfRaiseRep),
         ("sets[]", SetSummary),
+        ("bouts[]", Bout),
     ]:
         fields = {f.name for f in dataclasses.fields(cls)}
         assert fields == _documented(section), section
@@ -50,7 +52,17 @@ def test_empty_recording_gives_an_empty_but_complete_report():
     report = analyse(data)
     d = json.loads(json.dumps(report.to_dict(), allow_nan=False))
     assert d["schema"] == SCHEMA
-    assert set(d) == {"schema", "recording", "contacts", "landings", "calf_raises", "sets", "algorithm"}
+    assert set(d) == {
+        "schema",
+        "recording",
+        "contacts",
+        "landings",
+        "calf_raises",
+        "sets",
+        "bouts",
+        "algorithm",
+    }
+    assert [b["activity"] for b in d["bouts"]] == ["rest"]
     assert d["contacts"] == [] and d["landings"] == [] and d["sets"] == []
     assert d["calf_raises"]["count"] == 0
     assert d["recording"]["n_samples"] == 200

@@ -28,7 +28,7 @@ def _rebound_flights(sim):
 
 def test_truth_is_the_same_whatever_the_placement():
     # The placement changes what the sensor reads, not what the athlete did.
-    truths = [_sim(p, rate=104.0).truth for p in ("shoe", "ankle", "shank")]
+    truths = [_sim(p, rate=104.0).truth for p in ("foot", "ankle", "shank")]
     ref = np.array([(c.landing_s, c.takeoff_s) for c in truths[0].contacts])
     for truth in truths[1:]:
         other = np.array([(c.landing_s, c.takeoff_s) for c in truth.contacts])
@@ -47,7 +47,7 @@ def test_touch_down_and_toe_off_are_where_the_body_lands_and_leaves():
     del leg
 
 
-@pytest.mark.parametrize("placement", ["shoe", "ankle", "shank"])
+@pytest.mark.parametrize("placement", ["foot", "ankle", "shank"])
 def test_rebound_flight_is_not_free_fall(placement):
     sim = _sim(placement)
     t = sim.data.t_s - sim.data.t_s[0]
@@ -62,15 +62,15 @@ def test_the_shoe_rings_hardest_and_the_mid_shank_least():
     # Impacts clip a shoe-worn sensor (real: above 25 g in magnitude at +-16 g per axis); the shank's soft
     # tissue filters and damps them.
     peaks = {}
-    for placement in ("shoe", "ankle", "shank"):
+    for placement in ("foot", "ankle", "shank"):
         sim = _sim(placement)
         t = sim.data.t_s - sim.data.t_s[0]
         mag = np.linalg.norm(sim.data.acc_g, axis=1)
         peaks[placement] = np.median(
             [mag[(t >= c.landing_s) & (t < c.landing_s + 0.03)].max() for c in sim.truth.contacts]
         )
-    assert peaks["shoe"] > 18.0
-    assert peaks["shoe"] > peaks["ankle"] > peaks["shank"]
+    assert peaks["foot"] > 18.0
+    assert peaks["foot"] > peaks["ankle"] > peaks["shank"]
 
 
 def test_the_foot_turns_fast_in_push_off_and_flight():
@@ -79,7 +79,7 @@ def test_the_foot_turns_fast_in_push_off_and_flight():
     rebound = next(c for c in session.contacts if c.role == "rebound")
     dt = 1e-4
     t = np.arange(rebound.takeoff_s - 0.1, rebound.takeoff_s + 0.3, dt)
-    _, w_foot = ideal_signals(motion, t, dt, leg, "shoe")
+    _, w_foot = ideal_signals(motion, t, dt, leg, "foot")
     _, w_shank = ideal_signals(motion, t, dt, leg, "ankle")
     assert np.linalg.norm(w_foot, axis=1).max() > 400.0
     assert np.linalg.norm(w_shank, axis=1).max() > 150.0
@@ -89,7 +89,7 @@ def test_the_shoe_sensor_sits_on_the_foot():
     # Standing, the shoe sensor is in front of and below the ankle sensor, and both read 1 g along x.
     _, motion, leg = _build("squat_drop", 1, {"reps": 1})
     t = np.array([0.5])
-    shoe, rot_shoe = pose_on_grid(motion, t, leg, "shoe")
+    shoe, rot_shoe = pose_on_grid(motion, t, leg, "foot")
     ankle, _ = pose_on_grid(motion, t, leg, "ankle")
     assert shoe[0, 2] < ankle[0, 2] - 0.05
     assert shoe[0, 0] > ankle[0, 0]

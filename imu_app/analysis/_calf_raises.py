@@ -22,7 +22,7 @@ from imu_app.analysis._orientation import (
 )
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S, group_bouts, metric_stats
 from imu_app.analysis.report import CalfRaiseRep, CalfRaises, SetSummary
-from imu_app.core import STANDARD_GRAVITY_M_S2, AnalysisError, ImuData
+from imu_app.core import STANDARD_GRAVITY_M_S2, AnalysisError, ImuData, Knee, SetKind
 
 __all__ = ["CalfRaiseParams", "CalfRaiseResult", "detect_calf_raises", "min_jerk_fraction_time"]
 
@@ -1825,9 +1825,11 @@ def _knees(members: list[dict], partial: np.ndarray, params: CalfRaiseParams) ->
     lo, hi = float(forward.min()), float(forward.max())
     if hi - lo >= params.knee_split_deg:
         mid = 0.5 * (lo + hi)
-        return {id(r): ("bent" if f > mid else "straight") for r, f in zip(members, forward, strict=True)}
+        return {
+            id(r): (Knee.BENT if f > mid else Knee.STRAIGHT) for r, f in zip(members, forward, strict=True)
+        }
     full = np.abs(tilts[~partial]) if (~partial).any() else np.abs(tilts)
-    knee = "bent" if float(np.median(full)) > params.bent_tilt_deg else "straight"
+    knee = Knee.BENT if float(np.median(full)) > params.bent_tilt_deg else Knee.STRAIGHT
     return {id(r): knee for r in members}
 
 
@@ -1943,7 +1945,7 @@ def _set_summary(index: int, reps: list[CalfRaiseRep], params: CalfRaiseParams) 
             )
     return SetSummary(
         index=index,
-        kind="calf_raises",
+        kind=SetKind.CALF_RAISES,
         start_s=reps[0].start_s,
         end_s=reps[-1].end_s,
         count=len(full),

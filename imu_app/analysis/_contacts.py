@@ -91,32 +91,22 @@ class ContactParams:
         the flight level, over at most ``edge_fit_s``. The foot of an edge is where it is straightest (an
         impact curves over into its peak, a push-off into its plateau); 0.5 g spans at least 0.4 g of it,
         which at 1 kHz is several samples even for a steep landing, and 20 ms bounds it on slow edges.
-    landing_reach_s, takeoff_swing_s, reach_hump_g
+    landing_reach_s, reach_hump_g
         Just before touch-down the leg reaches for the ground and lifts the ankle's magnitude to 1-2 g for
-        50-150 ms (100 ms on real shoe-worn drop jumps, up to 0.25 s after the dip of a long flight). The
-        sensor's anti-alias filter at low rates (23 Hz at 52 Hz, 47 Hz at 104 Hz) smooths the short dip
-        back towards free fall between that reach and the impact, so the flight's last sample below
-        ``flight_max_g`` can come before the reach. A flight therefore ends at the first impact within
-        ``landing_reach_s`` (0.3 s) after its last low sample; when the magnitude between them forms a hump
-        (it rises at least ``reach_hump_g`` above the sample from which the impact rises, far above sensor
-        noise) or when that sample lies ``min_flight_s`` or more after the last low one (at 52 Hz the
-        filter leaves no hump between a slow reach and the impact), the impact rises from that sample, not
-        from the flight level. The same holds, mirrored, after a take-off: the swing of a fast hop can lift
-        the magnitude before it dips below ``flight_max_g``, and the take-off is then the end of the
-        push-off's steep fall into the local minimum before that swing (below ``swing_bottom_max_g``: the
-        leg moving after toe-off reads 0.5-1.4 g there, while a foot carrying the body reads more), at most
-        ``takeoff_swing_s`` before the dip and not within ``min_contact_s`` of the landing.
-        0.15 s covers the reach and the swing on the
-        simulator at 52-1666 Hz except a few swings at 52 Hz (up to 175 ms), and is far shorter than the
-        swing of a walking step; 0.2 s would take the decay of some landing impacts at 104 Hz for the end
-        of a push-off.
-    valley_prominence_g
-        The valley of a take-off lies between two humps of the magnitude, the push-off and the leg's swing,
-        each at least this much above it; the leg's wobble in the air makes shallower ones.
-    valley_smooth_s
-        Without a release, the take-off is the valley between the push-off and the leg's swing in the air
-        (see :func:`_valley_takeoffs`), found on the magnitude smoothed over this long: it spans the mount's
-        ringing (55-200 Hz) and keeps the valley's timing to a few milliseconds.
+        50-150 ms (about 100 ms on real shoe-worn drop jumps). The sensor's anti-alias filter at low rates (23
+        Hz at 52 Hz, 47 Hz at 104 Hz) smooths the short dip back towards free fall between that reach and the
+        impact, so the flight's last sample below ``flight_max_g`` can come before the reach. A flight
+        therefore ends at the first impact within ``landing_reach_s`` after its last low sample; when the
+        magnitude between them forms a hump (it rises at least ``reach_hump_g`` above the sample from which
+        the impact rises, far above sensor noise) or when that sample lies ``min_flight_s`` or more after the
+        last low one (at 52 Hz the filter leaves no hump between a slow reach and the impact), the impact
+        rises from that sample, not from the flight level. The same holds, mirrored, after a take-off: the
+        swing of a fast hop can lift the magnitude before it dips below ``flight_max_g``, and the take-off is
+        then the end of the push-off's steep fall into the local minimum before that swing (below
+        ``merge_max_g``: inside a hop contact the minima after the impact stay above it). 0.15 s covers the
+        reach and the swing on the simulator at 52-1666 Hz except a few swings at 52 Hz (up to 175 ms), and is
+        far shorter than the swing of a walking step; 0.2 s would take the decay of some landing impacts at
+        104 Hz for the end of a push-off.
     antialias_cutoff_ratio
         Cut-off of the sensor's anti-alias low-pass as a fraction of the sample rate (MEMS accelerometers
         set their default bandwidth near half the output rate; the simulator uses a 2nd-order Butterworth at
@@ -178,17 +168,13 @@ class ContactParams:
     edge_fit_top_g: float = 0.5
     edge_fit_s: float = 0.02
     step_min_period_s: float = 0.007
-    landing_reach_s: float = 0.3
-    takeoff_swing_s: float = 0.2
-    swing_bottom_max_g: float = 1.5
-    valley_smooth_s: float = 0.01
-    valley_prominence_g: float = 0.5
+    landing_reach_s: float = 0.15
     reach_hump_g: float = 0.2
     min_contact_s: float = 0.08
     impact_foot_s: float = 0.0075
     release_min_jerk_g_s: float = 1000.0
     release_jerk_per_hz2: float = 0.011
-    release_min_rate_hz: float = 80.0
+    release_min_rate_hz: float = 150.0
     release_search_s: float = 0.25
     release_cluster_s: float = 0.025
     release_delay_s: float = 0.010
@@ -573,7 +559,7 @@ def detect_hop_contacts(
     swing = (jf >= 0) & (bottom < starts) & (seg_id[f_i] == seg_id[starts])
     # The foot is off the ground at that minimum: below merge_max_g, which a foot carrying the body exceeds
     # (the decay of a landing impact into the contact, 1.5 g and more, is not a take-off).
-    swing &= (t[starts] - t[bottom] <= p.takeoff_swing_s) & takeoff_seen & (s[bottom] < p.swing_bottom_max_g)
+    swing &= (t[starts] - t[bottom] <= p.landing_reach_s) & takeoff_seen & (s[bottom] < p.merge_max_g)
     swing_hump = _window_reduce(np.maximum, s, bottom, np.maximum(starts, bottom + 1)) - s[bottom]
     swing &= swing_hump >= p.reach_hump_g
     b_to = np.where(swing, s[bottom], b_to)
@@ -598,13 +584,9 @@ def detect_hop_contacts(
     release_s, release_k = _release_takeoffs(
         t, s, acc, not_before=not_before, run_starts=starts, p=p, period_s=period_s
     )
-    valley_s, valley_k = _valley_takeoffs(
-        t, s, not_before=not_before, run_starts=starts, p=p, period_s=period_s
-    )
     released = takeoff_seen & (release_k >= 0)
-    valleyed = takeoff_seen & ~released & (valley_k >= 0)
-    takeoff_s = np.where(released, release_s, np.where(valleyed, valley_s, edge_takeoff_s))
-    k_to = np.where(released, release_k, np.where(valleyed, valley_k, k_to))
+    takeoff_s = np.where(released, release_s, edge_takeoff_s)
+    k_to = np.where(released, release_k, k_to)
     if p.antialias_cutoff_ratio:
         takeoff_s = takeoff_s - _group_delay_s(p.antialias_cutoff_ratio / period_s)
         edge_takeoff_s = edge_takeoff_s - _group_delay_s(p.antialias_cutoff_ratio / period_s)
@@ -822,57 +804,6 @@ def _release_takeoffs(
     return out_s, out_k
 
 
-def _valley_takeoffs(
-    t: np.ndarray,
-    s: np.ndarray,
-    *,
-    not_before: np.ndarray,
-    run_starts: np.ndarray,
-    p: ContactParams,
-    period_s: float,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Take-offs where the push-off falls into a valley and the leg's own motion in the air lifts the
-    magnitude again before it dips towards the flight level.
-
-    In the ``takeoff_swing_s`` before each candidate flight (not before ``not_before``) the magnitude,
-    smoothed over ``valley_smooth_s``, is searched for local minima below ``swing_bottom_max_g`` that lie
-    at least ``valley_prominence_g`` below the push-off before them and the leg's swing after them; the
-    lowest is the take-off (the support gone, the leg not yet swinging), to a fraction of a sample by a
-    parabola.
-
-    Returns the take-off times (s from ``t[0]``) and the sample of the valley, -1 where there is none.
-    """
-    n = t.shape[0]
-    out_s = np.full(run_starts.shape, np.nan)
-    out_k = np.full(run_starts.shape, -1, dtype=np.intp)
-    half = max(0, round(0.5 * p.valley_smooth_s / period_s))
-    search = max(3, round(p.takeoff_swing_s / period_s))
-    csum = np.r_[0.0, np.cumsum(s)]
-    for i, st in enumerate(run_starts):
-        lo = max(int(not_before[i]) + 1, int(st) - search, half + 1)
-        if st - lo < 3:
-            continue
-        idx = np.arange(lo, int(st) + 1)
-        sm = (csum[np.minimum(idx + half + 1, n)] - csum[idx - half]) / (
-            np.minimum(idx + half + 1, n) - idx + half
-        )
-        is_min = np.r_[False, (sm[1:-1] < sm[:-2]) & (sm[1:-1] <= sm[2:]), False]
-        later_max = np.maximum.accumulate(sm[::-1])[::-1]
-        earlier_max = np.maximum.accumulate(sm)
-        prominence = np.minimum(later_max, earlier_max) - sm
-        ok = is_min & (sm < p.swing_bottom_max_g) & (prominence >= p.valley_prominence_g)
-        if not ok.any():
-            continue
-        m = int(np.flatnonzero(ok)[np.argmin(sm[ok])])
-        y0, y1, y2 = sm[m - 1], sm[m], sm[m + 1]
-        curv = y0 - 2.0 * y1 + y2
-        frac = float(np.clip(0.5 * (y0 - y2) / curv, -0.5, 0.5)) if curv > 0 else 0.0
-        k = int(idx[m])
-        out_s[i] = t[k] + frac * (t[min(k + 1, n - 1)] - t[k] if frac >= 0 else t[k] - t[k - 1]) - t[0]
-        out_k[i] = k
-    return out_s, out_k
-
-
 def _group_delay_s(cutoff_hz: float) -> float:
     """Low-frequency group delay of a 2nd-order Butterworth low-pass: ``sqrt(2) / omega_c``."""
     return float(np.sqrt(2.0) / (2.0 * np.pi * cutoff_hz))
@@ -932,25 +863,45 @@ class HopContactStream:
     only once :data:`MAX_LOOKAHEAD_S` of samples follow its take-off (or its landing, when it has none),
     beyond which no later sample can change it.
 
+    The buffer stays bounded when no contact comes (a long rest after a set's last landing, whose contact
+    ends only at the next take-off): once it spans more than ``max_buffer_s``, the stance in its middle is
+    left out. What is kept is its *head*, up to :data:`MAX_LOOKAHEAD_S` past the last flight sample
+    (``|a| < flight_max_g``) and so past every decision about the pending landing, and its *tail*, the last
+    ``2 MAX_LOOKAHEAD_S``, whose first :data:`MAX_LOOKAHEAD_S` hold no flight sample either, so that any
+    later take-off finds all it looks back at. The detector works in samples and reads times only at
+    events, so the head joined to the tail gives it the same events, with their true times, as the whole
+    stance would. A gap counts as a flight sample here: a contact may start where samples resume.
+
     Parameters
     ----------
     sample_rate_hz
         Nominal rate, to recognise gaps between chunks (``GAP_FACTOR`` periods).
     params
         As for :func:`detect_hop_contacts`.
+    max_buffer_s
+        Length of the buffer beyond which the stance in its middle is left out (at least
+        ``4 MAX_LOOKAHEAD_S``).
     """
 
-    def __init__(self, sample_rate_hz: float, params: ContactParams | None = None) -> None:
+    def __init__(
+        self,
+        sample_rate_hz: float,
+        params: ContactParams | None = None,
+        *,
+        max_buffer_s: float = 4 * MAX_LOOKAHEAD_S,
+    ) -> None:
         if not sample_rate_hz or sample_rate_hz <= 0:
             raise AnalysisError("HopContactStream needs the nominal sample rate (Hz) of the sensor")
         self.sample_rate_hz = float(sample_rate_hz)
         self.params = params or ContactParams()
+        self.max_buffer_s = max(float(max_buffer_s), 4 * MAX_LOOKAHEAD_S)
         self._t = np.empty(0)
         self._acc = np.empty((0, 3))
+        self._index = np.empty(0, dtype=np.int64)  # index of each buffered sample in the whole stream
         self._gap_after: list[int] = []  # buffer indices i with a gap between i and i + 1
         self._t_origin: float | None = None
         self._last_landing_s = -np.inf
-        self._dropped = 0
+        self._n_fed = 0
 
     def feed(self, t_s: np.ndarray, acc_g: np.ndarray, gaps: tuple[Gap, ...] = ()) -> HopContacts:
         """Add samples (times on the same clock as before) and return the contacts that became final."""
@@ -966,11 +917,20 @@ class HopContactStream:
         self._gap_after.extend(offset + g.before_idx for g in gaps)
         self._t = np.concatenate([self._t, t])
         self._acc = np.concatenate([self._acc, acc])
-        return self._release(final=False)
+        self._index = np.concatenate([self._index, self._n_fed + np.arange(t.size, dtype=np.int64)])
+        self._n_fed += t.size
+        out = self._release(final=False)
+        self._bound()
+        return out
 
     def finish(self) -> HopContacts:
         """Return the contacts still held back once no more samples will come."""
         return self._release(final=True)
+
+    @property
+    def buffered(self) -> int:
+        """Samples held: about ``max_buffer_s`` at most, plus a chunk and a flight's look-ahead."""
+        return int(self._t.size)
 
     def _release(self, *, final: bool) -> HopContacts:
         p = self.params
@@ -995,7 +955,7 @@ class HopContactStream:
         ready = new & (final | settled)
         # Release in order only: a contact waits for every earlier one.
         ready &= np.cumprod(ready | ~new).astype(bool)
-        out = _take(found, ready, shift=shift, index_shift=self._dropped)
+        out = self._in_stream_indices(_take(found, ready, shift=shift))
         if np.any(ready):
             self._last_landing_s = float(out.landing_s[-1])
             # Restart the buffer inside the last released contact: just after its landing edge, where no
@@ -1004,11 +964,54 @@ class HopContactStream:
             k = int(found.landing_idx[i_last])
             cut = k + 2 if k >= 0 else 0
             if not final and 0 < cut < self._t.size:
-                self._t = self._t[cut:]
-                self._acc = self._acc[cut:]
-                self._gap_after = [i - cut for i in self._gap_after if i - cut >= 0]
-                self._dropped += cut
+                self._keep(np.arange(cut, self._t.size))
         return out
+
+    def _in_stream_indices(self, found: HopContacts) -> HopContacts:
+        """Sample indices of the buffer as indices in the whole stream."""
+
+        def whole(idx: np.ndarray) -> np.ndarray:
+            return np.where(idx >= 0, self._index[np.clip(idx, 0, max(self._index.size - 1, 0))], -1)
+
+        return HopContacts(
+            landing_s=found.landing_s,
+            takeoff_s=found.takeoff_s,
+            flight_before_ms=found.flight_before_ms,
+            flight_after_ms=found.flight_after_ms,
+            complete=found.complete,
+            landing_idx=whole(found.landing_idx),
+            takeoff_idx=whole(found.takeoff_idx),
+            params=found.params,
+        )
+
+    def _bound(self) -> None:
+        """Leave out the stance in the middle of a buffer longer than ``max_buffer_s`` (see the class)."""
+        t = self._t
+        if t.size < 4 or t[-1] - t[0] <= self.max_buffer_s:
+            return
+        # Flight samples, and the first sample after each gap (a contact may start there), are where
+        # decisions are made; the stance after them for MAX_LOOKAHEAD_S belongs to them.
+        marks = np.linalg.norm(self._acc, axis=1) < self.params.flight_max_g
+        marks[[g + 1 for g in self._gap_after if g + 1 < t.size]] = True
+        flight = np.flatnonzero(marks)
+        tail_start = int(np.searchsorted(t, t[-1] - 2 * MAX_LOOKAHEAD_S))
+        guard_end = int(np.searchsorted(t, t[tail_start] + MAX_LOOKAHEAD_S, side="right"))
+        before_tail = flight[flight < guard_end]
+        last_flight_t = float(t[before_tail[-1]]) if before_tail.size else float(t[0])
+        head_end = int(np.searchsorted(t, last_flight_t + MAX_LOOKAHEAD_S, side="right"))
+        if before_tail.size and before_tail[-1] >= tail_start:
+            return  # a flight begins too close to the tail's start: wait for it to settle
+        if head_end + 1 >= tail_start:
+            return
+        self._keep(np.r_[np.arange(head_end), np.arange(tail_start, t.size)])
+
+    def _keep(self, rows: np.ndarray) -> None:
+        position = np.full(self._t.size, -1, dtype=np.int64)
+        position[rows] = np.arange(rows.size)
+        self._t = self._t[rows]
+        self._acc = self._acc[rows]
+        self._index = self._index[rows]
+        self._gap_after = [int(position[i]) for i in self._gap_after if position[i] >= 0]
 
 
 def _take(found: HopContacts, mask: np.ndarray, shift: float = 0.0, index_shift: int = 0) -> HopContacts:

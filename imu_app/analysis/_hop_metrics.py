@@ -9,7 +9,15 @@ import numpy as np
 from imu_app.analysis._contacts import MAX_LOOKAHEAD_S, ContactParams, HopContacts, contacts_from_data
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S, group_bouts, metric_stats
 from imu_app.analysis.report import Contact, SetSummary
-from imu_app.core import STANDARD_GRAVITY_M_S2, ImuData
+from imu_app.core import (
+    STANDARD_GRAVITY_M_S2,
+    ContactKind,
+    ContactRole,
+    ExerciseKind,
+    ImuData,
+    SetKind,
+    exercise_spec,
+)
 
 __all__ = ["ContactAnalysis", "HopMetricsParams", "analyse_contacts", "hop_report", "jump_height_cm"]
 
@@ -28,18 +36,20 @@ class HopMetricsParams:
     max_rest_s
         Contacts further apart than this belong to different sets (see ``DEFAULT_MAX_REST_S``).
     drill_max_rest_s
-        The same for the reps of a drill (see :data:`DRILLS`).
+        The same for the reps of a drill (``ExerciseSpec.is_drill``).
     """
 
     max_reactive_contact_s: float = 1.0
     max_rest_s: float = DEFAULT_MAX_REST_S
     drill_max_rest_s: float = 60.0
+    """Drills' reps are separated by walking back or climbing a box: a series of them is one set unless the
+    athlete rests longer than this (the programme's rest between sets is 60 s; a rep's walk back takes
+    5-20 s)."""
 
-
-#: Drills whose reps are separated by walking back or climbing a box: a series of them is one set unless
-#: the athlete rests longer than ``HopMetricsParams.drill_max_rest_s`` (the programme's rest between sets is
-#: 60 s; a rep's walk back takes 5-20 s).
-DRILLS = ("drop_jump", "leap_and_hop", "step_hop")
+    def max_rest_for(self, exercise: str | None) -> float:
+        """The longest rest within a set of ``exercise``."""
+        spec = exercise_spec(exercise)
+        return self.drill_max_rest_s if spec is not None and spec.is_drill else self.max_rest_s
 
 
 def jump_height_cm(flight_time_ms: np.ndarray | float) -> np.ndarray:
@@ -127,30 +137,32 @@ def hop_report(
         ratio = launched_ft / ct_ms
     reactive = np.isfinite(ct_ms) & (ct_ms <= 1000.0 * p.max_reactive_contact_s)
 
-    bouts = group_bouts(found.landing_s, p.drill_max_rest_s if exercise in DRILLS else p.max_rest_s)
+    spec = exercise_spec(exercise)
+    bouts = group_bouts(found.landing_s, p.max_rest_for(exercise))
     set_of = np.empty(n, dtype=np.intp)
     for i, b in enumerate(bouts):
         set_of[b] = i
     last_of_set = np.r_[set_of[1:] != set_of[:-1], True]
     next_reactive = np.r_[reactive[1:], False] & ~last_of_set
 
-    roles: list[str | None] = []
+    holds = spec is not None and spec.kind is ExerciseKind.LANDING_HOLDS
+    pause_role = spec.pause_role if spec is not None else None
+    roles: list[ContactRole | None] = []
+    role: ContactRole | None
     for i in range(n):
         if not reactive[i]:
             if not np.isfinite(ct_ms[i]):
                 role = None
-            elif exercise in ("forward_hop_hold", "squat_drop"):
-                role = "hold"
+            elif holds:
+                role = ContactRole.HOLD
             elif last_of_set[i]:
-                role = "set_end"
-            elif next_reactive[i] and exercise == "leap_and_hop":
-                role = "leap_landing"
-            elif next_reactive[i] and exercise == "step_hop":
-                role = "platform"
+                role = ContactRole.SET_END
+            elif next_reactive[i] and pause_role is not None:
+                role = pause_role
             else:
-                role = "set_end"
+                role = ContactRole.SET_END
         else:
-            role = {"drop_jump": "rebound", "leap_and_hop": "hop", "step_hop": "fast_hop"}.get(exercise or "")
+            role = spec.reactive_role if spec is not None else None
         roles.append(role)
 
     # A bout without a reactive contact (the landings of a hop and hold) is no set of hops: its contacts
@@ -159,19 +171,19 @@ def hop_report(
     set_index_of_bout = {i: k for k, i in enumerate(i for i, h in enumerate(has_hops) if h)}
 
     # In a drop jump the flight before a rebound is the drop from the box, not a jump.
-    dropped_in = np.array([r == "rebound" and exercise == "drop_jump" for r in roles])
+    dropped_in = np.array([r == ContactRole.REBOUND for r in roles])
     contacts = tuple(
         Contact(
             landing_s=float(found.landing_s[i]),
             takeoff_s=_opt(found.takeoff_s[i]),
-            contact_time_ms=_opt(ct_ms[i]) if found.complete[i] and roles[i] != "set_end" else None,
+            contact_time_ms=_opt(ct_ms[i]) if found.complete[i] and roles[i] != ContactRole.SET_END else None,
             flight_time_ms=_opt(ft_ms[i]),
             jump_height_cm=None if dropped_in[i] else _opt(height_cm[i]),
             next_flight_time_ms=_opt(launched_ft[i]) if reactive[i] else None,
             next_jump_height_cm=_opt(100.0 * launched_h_m[i]) if reactive[i] else None,
             rsi=_opt(rsi[i]) if found.complete[i] and reactive[i] else None,
             flight_contact_ratio=_opt(ratio[i]) if found.complete[i] and reactive[i] else None,
-            kind="hop",
+            kind=ContactKind.HOP,
             complete=bool(found.complete[i]),
             set_index=set_index_of_bout.get(int(set_of[i])),
             role=roles[i],
@@ -190,7 +202,7 @@ def hop_report(
         sets.append(
             SetSummary(
                 index=set_index_of_bout[i],
-                kind="hops",
+                kind=SetKind.HOPS,
                 start_s=float(found.landing_s[b.start]),
                 end_s=float(np.nanmax(np.r_[found.takeoff_s[idx], found.landing_s[idx]])),
                 count=int(r.size),
@@ -218,13 +230,10 @@ class ContactAnalysis:
     hop_contacts: HopContacts | None = None
 
 
-#: Exercises whose contacts are strides (stance phases), not hops.
-STRIDE_EXERCISES = ("walking", "running")
-
-
 def analyse_contacts(data: ImuData, exercise: str | None = None) -> ContactAnalysis:
     """Contacts and hop/stride sets of a recording, with the parameters used (for the report)."""
-    if exercise in STRIDE_EXERCISES:
+    spec = exercise_spec(exercise)
+    if spec is not None and spec.is_gait:
         from imu_app.analysis._strides import StrideParams, detect_strides, stride_report
 
         sp = StrideParams()

@@ -13,7 +13,7 @@ from imu_app.analysis._contacts import HopContacts, contacts_from_data
 from imu_app.analysis._orientation import moving_mean, segment_bounds
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S, group_bouts, metric_stats
 from imu_app.analysis.report import Landing, SetSummary
-from imu_app.core import AnalysisError, ImuData
+from imu_app.core import AnalysisError, HoldEnd, ImuData, SetKind
 from imu_app.core.stabilisation import (
     TTS_ABSORPTION_S,
     TTS_PUSHOFF_S,
@@ -25,7 +25,7 @@ from imu_app.core.stabilisation import (
 __all__ = ["ENDINGS", "LandingParams", "LandingResult", "detect_landings"]
 
 #: What can end a hold, as in the report.
-ENDINGS = ("other_foot", "hop", "stumble", "end_of_recording")
+ENDINGS = tuple(HoldEnd)
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class LandingResult:
 class _Hold:
     landing_s: float
     end_s: float
-    ended_by: str
+    ended_by: HoldEnd
     target_s: float
     i0: int
     i1: int
@@ -308,7 +308,7 @@ def detect_landings(
         if end_s - land < params.min_hold_s:
             continue
         # A landing straight out of a hold that a hop ended is the corrective hop's: nothing is asked of it.
-        corrective = prev_end_by == "hop" and land - prev_end_s < 1.5
+        corrective = prev_end_by == HoldEnd.HOP and land - prev_end_s < 1.5
         target = 0.0 if corrective else params.hold_target_s
         needed = target - params.target_tolerance_s
         if target > 0 and abs(end_s - land - needed) < doubt_s:
@@ -335,7 +335,7 @@ def detect_landings(
     for h in holds:
         w0 = int(np.searchsorted(t, h.stabilised_s if h.stabilised_s is not None else h.landing_s + 1.0))
         # Sway up to the end of the hold, but not into a hop's push-off.
-        w1 = int(np.searchsorted(t, h.end_s - (params.pushoff_s if h.ended_by == "hop" else 0.0)))
+        w1 = int(np.searchsorted(t, h.end_s - (params.pushoff_s if h.ended_by == HoldEnd.HOP else 0.0)))
         # A hold that stabilised late (or never): its last half second.
         w0 = min(w0, w1 - max(1, round(0.5 * fs)))
         w1 = max(w1, w0 + 1)
@@ -385,7 +385,7 @@ def _hold_end(
     equivalent units) smoothed over 0.1 s, ``env`` the same over ``_ACTIVITY_WINDOW_S``; below ``two_leg`` the
     athlete stands on both feet.
     """
-    end_s, ended_by = (limit, "end_of_recording") if at_end else (limit, "hop")
+    end_s, ended_by = (limit, HoldEnd.END_OF_RECORDING) if at_end else (limit, HoldEnd.HOP)
     a = int(np.searchsorted(t, land + params.impact_after_s))
     # The push-off of a hop (up to half a second) is not an event of the hold.
     b = int(np.searchsorted(t, limit - (0.0 if at_end else params.pushoff_s)))
@@ -444,10 +444,10 @@ def _hold_end(
                     k1 = _crossing_back(t, act, k2, 0.25 * burst_level, a)
                     # The rate grows quadratically: from L/4 to L takes as long as onset to L/4.
                     onset = float(t[k1]) - (float(t[k2]) - float(t[k1]))
-                return max(onset, land + params.impact_after_s), "stumble", 0.0
+                return max(onset, land + params.impact_after_s), HoldEnd.STUMBLE, 0.0
     if k_foot >= b:
         return end_s, ended_by, 0.0
-    return t_foot, "other_foot", doubt
+    return t_foot, HoldEnd.OTHER_FOOT, doubt
 
 
 #: A weight shift counts where the step explains at least this share of each signal's variance around it
@@ -744,7 +744,7 @@ def _sets(
         notes = []
         if asked:
             notes.append(f"{met} of {len(asked)} holds met the {asked[0].hold_target_s:g} s target")
-        for ending in ("stumble", "hop", "other_foot"):
+        for ending in (HoldEnd.STUMBLE, HoldEnd.HOP, HoldEnd.OTHER_FOOT):
             early = [i + 1 for i, x in enumerate(members) if not x.hold_target_met and x.ended_by == ending]
             if early:
                 notes.append(
@@ -753,7 +753,7 @@ def _sets(
         sets.append(
             SetSummary(
                 index=index,
-                kind="landings",
+                kind=SetKind.LANDINGS,
                 start_s=members[0].landing_s,
                 end_s=members[-1].landing_s + members[-1].hold_s,
                 count=len(members),

@@ -17,7 +17,7 @@ from imu_app.analysis._gait_axis import FlexionRate, flexion_rate, jerk_windows
 from imu_app.analysis._orientation import segment_bounds
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S, group_bouts, metric_stats
 from imu_app.analysis.report import Contact, SetSummary
-from imu_app.core import AnalysisError, ImuData
+from imu_app.core import AnalysisError, ContactKind, ImuData, SetKind
 
 log = logging.getLogger(__name__)
 
@@ -416,7 +416,7 @@ def stride_report(
             takeoff_s=float(strides.toe_off_s[i]),
             contact_time_ms=float(ct[i]),
             flight_time_ms=None,
-            kind="stride",
+            kind=ContactKind.STRIDE,
             swing_time_ms=float(strides.swing_before_ms[i])
             if np.isfinite(strides.swing_before_ms[i])
             else None,
@@ -427,7 +427,7 @@ def stride_report(
     sets = tuple(
         SetSummary(
             index=i,
-            kind="strides",
+            kind=SetKind.STRIDES,
             start_s=float(strides.initial_contact_s[b.start]),
             end_s=float(strides.toe_off_s[b.stop - 1]),
             count=b.stop - b.start,

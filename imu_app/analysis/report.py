@@ -8,9 +8,12 @@ unit in the name.
 from __future__ import annotations
 
 import dataclasses
+import enum
 import math
 from dataclasses import dataclass, field
 from typing import Any
+
+from imu_app.core import Activity, ContactKind, ContactRole, HoldEnd, Knee, SetKind
 
 __all__ = [
     "SCHEMA",
@@ -65,11 +68,11 @@ class Contact:
     jump_height_cm: float | None = None
     rsi: float | None = None
     flight_contact_ratio: float | None = None
-    kind: str = "hop"
+    kind: ContactKind = ContactKind.HOP
     swing_time_ms: float | None = None
     complete: bool = True
     set_index: int | None = None
-    role: str | None = None
+    role: ContactRole | None = None
     next_flight_time_ms: float | None = None
     next_jump_height_cm: float | None = None
 
@@ -84,7 +87,7 @@ class Landing:
     hold_s: float
     hold_target_s: float
     hold_target_met: bool
-    ended_by: str
+    ended_by: HoldEnd
     sway_gyr_rms_dps: float | None = None
     sway_acc_rms_g: float | None = None
     window_s: float | None = None
@@ -107,7 +110,7 @@ class CalfRaiseRep:
     bottom_pause_s: float
     range_deg: float | None = None
     partial: bool = False
-    knee: str | None = None
+    knee: Knee | None = None
     set_index: int | None = None
 
 
@@ -137,12 +140,28 @@ class SetSummary:
     """A bout of one activity separated from the next by rest."""
 
     index: int
-    kind: str
+    kind: SetKind
     start_s: float
     end_s: float
     count: int
     stats: dict[str, MetricStats] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Bout:
+    """A stretch of one activity as activity recognition found it: ``start_s``-``end_s`` (s from the first
+    sample), what it is, and how sure the recognition is (0-1: the share of its windows whose own features
+    agree with the bout's activity)."""
+
+    start_s: float
+    end_s: float
+    activity: Activity
+    confidence: float
+
+    @property
+    def duration_s(self) -> float:
+        return self.end_s - self.start_s
 
 
 @dataclass(frozen=True)
@@ -160,6 +179,7 @@ class AnalysisReport:
     landings: tuple[Landing, ...] = ()
     calf_raises: CalfRaises = field(default_factory=CalfRaises)
     sets: tuple[SetSummary, ...] = ()
+    bouts: tuple[Bout, ...] = ()
     schema: str = SCHEMA
 
     def to_dict(self) -> dict[str, Any]:
@@ -171,6 +191,7 @@ class AnalysisReport:
             "landings": _plain(self.landings),
             "calf_raises": _plain(self.calf_raises),
             "sets": _plain(self.sets),
+            "bouts": _plain(self.bouts),
             "algorithm": _plain(self.algorithm),
         }
 
@@ -182,6 +203,8 @@ def _plain(value: Any) -> Any:
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
+    if isinstance(value, enum.Enum):
+        return value.value
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if hasattr(value, "item"):  # numpy scalar

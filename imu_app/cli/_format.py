@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from imu_app.analysis import AnalysisReport
+from imu_app.analysis import AnalysisReport, report_csv, report_json
 
 __all__ = ["FORMATTERS", "format_csv", "format_json", "format_table"]
 
@@ -96,6 +93,15 @@ def format_table(report: AnalysisReport) -> str:
         f"leg {rec['leg'] or 'not given'}",
     ]
     out += [f"Warning    {w}" for w in rec["warnings"]]
+    active = [b for b in d.get("bouts", []) if b["activity"] not in ("rest", "other")]
+    if active:
+        guessed = " (recognised, not given)" if rec["exercise"] is None else ""
+        out.append(f"Activity   {len(active)} bout(s){guessed}:")
+        out += [
+            f"             {b['start_s']:7.1f}-{b['end_s']:7.1f} s  {b['activity'].replace('_', ' ')}"
+            f"  (confidence {100 * b['confidence']:.0f} %)"
+            for b in active
+        ]
 
     out.append("")
     if d["sets"]:
@@ -139,38 +145,8 @@ def format_table(report: AnalysisReport) -> str:
     return "\n".join(out)
 
 
-def format_json(report: AnalysisReport) -> str:
-    """The machine-readable report (``docs/analysis-report.md``)."""
-    return json.dumps(report.to_dict(), indent=2) + "\n"
-
-
-def format_csv(report: AnalysisReport) -> str:
-    """One row per event (contact, landing hold, calf raise), for a spreadsheet.
-
-    The ``event`` column says which kind a row is; columns a kind does not have are left empty.
-    """
-    d = report.to_dict()
-    rows: list[dict[str, Any]] = []
-    rows += [{"event": "contact", **c} for c in d["contacts"]]
-    rows += [{"event": "landing", **x} for x in d["landings"]]
-    rows += [{"event": "calf_raise", **r} for r in d["calf_raises"]["reps"]]
-    fields: list[str] = ["event"]
-    for r in rows:
-        fields += [k for k in r if k not in fields]
-    buf = io.StringIO()
-    w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
-    w.writeheader()
-    w.writerows({k: _csv_cell(v) for k, v in r.items()} for r in rows)
-    return buf.getvalue()
-
-
-def _csv_cell(value: Any) -> Any:
-    """Times and durations to 0.1 ms (0.0001 s) and metrics to four decimals; booleans as in the JSON."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return round(value, 4)
-    return value
+format_json = report_json
+format_csv = report_csv
 
 
 FORMATTERS: dict[str, Callable[[AnalysisReport], str]] = {

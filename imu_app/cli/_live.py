@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TextIO
 
@@ -29,7 +30,7 @@ from imu_app.live import (
     make_engine,
 )
 
-__all__ = ["describe", "parse_speed", "run_live"]
+__all__ = ["describe", "parse_speed", "printer", "run_live"]
 
 _NAMES = {"rebound": "rebound", "hop": "hop", "fast_hop": "fast hop", "leap_landing": "leap landing"}
 
@@ -83,6 +84,8 @@ def _set(ev: SetDone) -> str:
     unit = {"hops": "hops", "strides": "strides", "landings": "holds", "calf_raises": "reps"}.get(
         s.kind, s.kind
     )
+    if s.count == 1:
+        unit = unit.removesuffix("s")
     text = f"set {s.index + 1} done: {s.count} {unit} in {s.end_s - s.start_s:.0f} s"
     ct = s.stats.get("contact_time_ms")
     if ct is not None and ct.mean is not None:
@@ -148,6 +151,28 @@ def describe(pub: Published, *, realtime: bool = True, clock: bool = True) -> st
     return f"[{ev.t_s:8.2f} s] {text}"
 
 
+def printer(
+    session: Session, out: TextIO, *, realtime: bool = True, clock: bool = True
+) -> Callable[[Published], None]:
+    """A subscriber that prints each event of ``session`` in a coach's words on ``out`` as it is published
+    (``replay``, ``simulate --live`` and ``record`` all print through it).
+
+    When the reader of ``out`` goes away (``| head``) it unsubscribes and stops the session.
+    """
+
+    def show(pub: Published) -> None:
+        line = describe(pub, realtime=realtime, clock=clock)
+        if line is None:
+            return
+        try:
+            print(line, file=out, flush=True)
+        except BrokenPipeError:
+            session.unsubscribe(show)
+            session.stop()
+
+    return show
+
+
 def run_live(
     data: ImuData,
     *,
@@ -171,18 +196,7 @@ def run_live(
     )
     session = Session(source, engine, params=SessionParams(health_every_s=5.0))
 
-    def show(pub: Published) -> None:
-        line = describe(pub, realtime=speed is not None, clock=speed == 1.0)
-        if line is None:
-            return
-        try:
-            print(line, file=out, flush=True)
-        except BrokenPipeError:
-            # The reader of our output went away (``| head``): nothing more to show, so stop.
-            session.unsubscribe(show)
-            session.stop()
-
-    session.subscribe(show)
+    session.subscribe(printer(session, out, realtime=speed is not None, clock=speed == 1.0))
     if record is not None:
         session.start_recording(record)
     return asyncio.run(session.run())

@@ -16,11 +16,13 @@ from pathlib import Path
 
 import imu_app
 from imu_app.analysis import AnalysisOptions, analyse
+from imu_app.cli._devices import add_device_commands
 from imu_app.cli._format import FORMATTERS
+from imu_app.cli._history import add_history_commands
 from imu_app.cli._live import parse_speed, run_live
-from imu_app.core import ImuAppError, ImuData
+from imu_app.core import EXERCISE_NAMES, ImuAppError, ImuData
 from imu_app.recordings import load, write_native
-from imu_app.sim import EXERCISES, SensorParams, exercise_options, simulate, write_truth
+from imu_app.sim import PLACEMENTS, SensorParams, exercise_options, simulate, write_truth
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -62,10 +64,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument(
         "--exercise",
         "-e",
-        choices=EXERCISES,
+        choices=EXERCISE_NAMES,
         metavar="EXERCISE",
         help="exercise performed, one of: "
-        + ", ".join(EXERCISES)
+        + ", ".join(EXERCISE_NAMES)
         + " (default: from the recording's metadata)",
     )
     a.add_argument("--leg", choices=["left", "right"], help="instrumented leg (default: from the metadata)")
@@ -109,6 +111,37 @@ def _parser() -> argparse.ArgumentParser:
     _analysis_options(r)
     r.set_defaults(run=_cmd_replay)
 
+    g = sub.add_parser(
+        "gui",
+        help="open the desktop app (also what 'imu-app' alone does)",
+        description=(
+            "Open the desktop app: connect a sensor, watch the live view, run guided sets, replay and "
+            "analyse recordings. --demo streams a bundled recording as a sensor would, and --demo sensor "
+            "connects to an emulated sensor, so it works without hardware."
+        ),
+    )
+    g.add_argument("files", nargs="*", type=Path, metavar="FILE", help="a recording to open on Replay")
+    g.add_argument(
+        "--demo",
+        nargs="?",
+        const="recording",
+        choices=["recording", "sensor"],
+        help=(
+            "stream the bundled pogo-hop recording in a loop (default), or 'sensor': connect to the emulated "
+            "sensor over an in-process Bluetooth link, as to a real one"
+        ),
+    )
+    g.add_argument("--snapshot", type=Path, metavar="OUT.png", help="render the window to a PNG and exit")
+    g.add_argument(
+        "--after", type=float, default=3.0, metavar="S", help="seconds of streaming before the snapshot"
+    )
+    g.add_argument(
+        "--screen",
+        choices=["connect", "live", "training", "replay", "results", "history", "settings"],
+        help="screen to show (default: live with --demo, replay with a FILE, else connect)",
+    )
+    g.set_defaults(run=_cmd_gui)
+
     i = sub.add_parser(
         "import",
         help="convert other tools' exports into the native recording format",
@@ -121,7 +154,11 @@ def _parser() -> argparse.ArgumentParser:
     i.add_argument("files", nargs="+", type=Path, metavar="FILE")
     i.add_argument("--output", "-o", type=Path, required=True, help="native CSV to write")
     i.add_argument(
-        "--exercise", "-e", choices=EXERCISES, metavar="EXERCISE", help="exercise to note in the metadata"
+        "--exercise",
+        "-e",
+        choices=EXERCISE_NAMES,
+        metavar="EXERCISE",
+        help="exercise to note in the metadata",
     )
     i.add_argument("--leg", choices=["left", "right"], help="instrumented leg to note in the metadata")
     i.add_argument("--athlete", help="athlete to note in the metadata")
@@ -138,7 +175,7 @@ def _parser() -> argparse.ArgumentParser:
         epilog=_exercise_help(),
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    s.add_argument("exercise", metavar="EXERCISE", help="one of: " + ", ".join(EXERCISES))
+    s.add_argument("exercise", metavar="EXERCISE", help="one of: " + ", ".join(EXERCISE_NAMES))
     s.add_argument(
         "--output", "-o", type=Path, help="native CSV to write (with --live: record the stream to it)"
     )
@@ -163,7 +200,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--mounting", help="'lateral', 'random', or ROLL,PITCH,YAW in degrees")
     s.add_argument(
-        "--placement", choices=["shoe", "ankle", "shank"], help="where the sensor is worn (default ankle)"
+        "--placement",
+        choices=[p.value for p in PLACEMENTS],
+        help="where the sensor is worn: foot (on the shoe), ankle or shank (default ankle)",
     )
     s.add_argument("--jitter", type=float, dest="timestamp_jitter_s", help="timestamp jitter std in s")
     s.add_argument("--drift", type=float, dest="clock_drift_ppm", help="sensor clock drift in ppm")
@@ -177,6 +216,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--force", action="store_true", help="overwrite OUTPUT if it exists")
     s.set_defaults(run=_cmd_simulate)
+
+    add_history_commands(sub, EXERCISE_NAMES)
+    add_device_commands(sub)
     return p
 
 
@@ -184,7 +226,7 @@ def _analysis_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--exercise",
         "-e",
-        choices=EXERCISES,
+        choices=EXERCISE_NAMES,
         metavar="EXERCISE",
         help="exercise performed (default: from the recording's metadata)",
     )
@@ -207,7 +249,7 @@ def _tempo(text: str) -> tuple[float, float, float, float]:
 def _exercise_help() -> str:
     """Each exercise's --set options with their defaults (a pair is a range drawn from per rep)."""
     lines = ["exercise options (--set KEY=VALUE; a [min,max] pair is a range drawn from per rep):"]
-    for name in EXERCISES:
+    for name in EXERCISE_NAMES:
         opts = ", ".join(
             f"{k}={json.dumps(list(v) if isinstance(v, tuple) else v)}"
             for k, v in exercise_options(name).items()
@@ -225,8 +267,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(levelname)s %(name)s: %(message)s",
     )
     if args.command is None:
-        parser.print_help()
-        return EXIT_OK
+        return _cmd_gui(parser.parse_args(["gui"]))
     try:
         return int(args.run(args) or EXIT_OK)
     except ImuAppError as exc:
@@ -284,6 +325,16 @@ def _cmd_replay(args: argparse.Namespace) -> int:
         calf_tempo_s=args.tempo,
     )
     return EXIT_ERROR if summary.source_error else EXIT_OK
+
+
+def _cmd_gui(args: argparse.Namespace) -> int:
+    from imu_app.gui import run  # Qt loads only for the desktop app
+
+    if args.snapshot is not None and args.snapshot.suffix.lower() != ".png":
+        raise ImuAppError(f"--snapshot {args.snapshot}: the snapshot is a PNG; name it OUT.png")
+    return run(
+        demo=args.demo, files=args.files, snapshot=args.snapshot, after_s=args.after, screen=args.screen
+    )
 
 
 def _cmd_import(args: argparse.Namespace) -> int:

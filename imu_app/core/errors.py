@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-__all__ = ["AnalysisError", "ImuAppError", "RecordingFormatError", "SimulationError"]
+__all__ = ["AnalysisError", "ImuAppError", "ProtocolError", "RecordingFormatError", "SimulationError"]
 
 
 class ImuAppError(Exception):
@@ -62,3 +62,11 @@ class AnalysisError(ImuAppError):
 
 class SimulationError(ImuAppError):
     """Simulator options are inconsistent or out of range."""
+
+
+class ProtocolError(ImuAppError):
+    """A sensor sent bytes that do not follow its protocol (or a packet to send cannot be encoded).
+
+    The message names the packet type and says, in plain words, what is wrong with it and where (byte
+    offset), so that a log line is enough to tell a firmware bug from a radio fault.
+    """

@@ -10,7 +10,7 @@ Everything a live sensor, a replayed file or the simulator streams goes the same
 No Qt and no Bluetooth here: devices provide a :class:`Source`, the GUI subscribes a :class:`LiveModel`.
 """
 
-from imu_app.live._chunk import Chunk, ChunkGap, GapReason, SourceInfo
+from imu_app.live._chunk import Chunk, ChunkGap, GapReason, SourceInfo, SourceStatus
 from imu_app.live._clock import (
     Clock,
     ClockMapper,
@@ -91,6 +91,7 @@ __all__ = [
     "SetDone",
     "Source",
     "SourceInfo",
+    "SourceStatus",
     "Subscriber",
     "WindowParams",
     "WindowedDetector",

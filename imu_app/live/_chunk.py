@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import abc
 import enum
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from imu_app.core import ImuAppError, RecordingMeta
 
-__all__ = ["Chunk", "ChunkGap", "GapReason", "SourceInfo"]
+__all__ = ["Chunk", "ChunkGap", "GapReason", "Source", "SourceInfo", "SourceStatus"]
 
 
 class GapReason(enum.Enum):
@@ -143,3 +145,63 @@ class SourceInfo:
     realtime: bool = True
     clock_wrap_s: float | None = None
     seq_modulus: int = 65536
+
+
+@dataclass(frozen=True)
+class SourceStatus:
+    """What a source that holds a connection says about it (a Bluetooth sensor; a file has nothing to say).
+
+    Attributes
+    ----------
+    state
+        One word for where the connection stands ("streaming", "reconnecting", "stalled", ...).
+    message
+        One plain sentence for the user about that state, ``""`` while all is well.
+    battery_percent
+        The sensor's battery level, or ``None`` when unknown.
+    rssi_dbm
+        Signal strength, or ``None`` when unknown.
+    """
+
+    state: str
+    message: str = ""
+    battery_percent: int | None = None
+    rssi_dbm: int | None = None
+
+
+class Source(abc.ABC):
+    """A stream of chunks from one sensor.
+
+    Subclasses set :attr:`info` before :meth:`chunks` is called and yield chunks in the order they arrive;
+    they stamp each with its host arrival time. A Bluetooth source counts its reconnections in
+    :attr:`reconnects`; the iterator ends when the sensor is gone for good or the session stops it.
+    """
+
+    info: SourceInfo
+    #: Times the link to the sensor was lost and made again.
+    reconnects: int = 0
+
+    @abc.abstractmethod
+    def chunks(self) -> AsyncIterator[Chunk]:
+        """The chunks, as they arrive."""
+
+    async def aclose(self) -> None:  # noqa: B027 - optional hook, most sources hold nothing
+        """Release what the source holds (a connection); called once when the session ends."""
+
+    def request_end(self) -> bool:
+        """Ask the source to end :meth:`chunks` after what has already arrived; ``True`` if it will.
+
+        A sensor stops streaming, disconnects and then ends its iterator, so that everything that reached
+        the host is recorded and analysed. A source that returns ``False`` (the default) is cancelled.
+        """
+        return False
+
+    def status(self) -> SourceStatus | None:
+        """The connection's state, battery and signal, or ``None`` for a source without a connection."""
+        return None
+
+    def status_changes(self) -> list[SourceStatus]:
+        """The states the connection went through since the last call, oldest first (for notices: a
+        reconnection that took less than the session's tick is still told). By default the current one."""
+        status = self.status()
+        return [] if status is None else [status]

@@ -33,11 +33,11 @@ from imu_app.analysis import (
     detect_landings,
 )
 from imu_app.analysis._contacts import MAX_LOOKAHEAD_S, ContactParams, HopContacts, HopContactStream
-from imu_app.analysis._hop_metrics import DRILLS, STRIDE_EXERCISES, HopMetricsParams, hop_report
-from imu_app.analysis._pipeline import CALF_TEMPOS_S, HOLD_EXERCISES, HOLD_TARGETS_S
+from imu_app.analysis._hop_metrics import HopMetricsParams, hop_report
+from imu_app.analysis._pipeline import prescribed_tempo_s
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S
 from imu_app.analysis._strides import detect_strides, stride_report
-from imu_app.core import Gap, ImuData, RecordingMeta
+from imu_app.core import DEFAULT_HOLD_TARGET_S, Gap, ImuData, RecordingMeta, exercise_spec
 from imu_app.live._chunk import Chunk
 from imu_app.live._events import ContactDone, EngineEvent, HoldEnded, HoldStarted, RepDone, SetDone
 
@@ -127,7 +127,7 @@ class HopEngine(Engine):
         self.stream = HopContactStream(sample_rate_hz, cp)
         self.exercise = exercise
         self.params = params or HopMetricsParams()
-        self.max_rest_s = self.params.drill_max_rest_s if exercise in DRILLS else self.params.max_rest_s
+        self.max_rest_s = self.params.max_rest_for(exercise)
         self.lookahead_s = MAX_LOOKAHEAD_S
         self.n_contacts = 0
         self.n_sets = 0
@@ -451,14 +451,17 @@ def make_engine(
     calf-raise exercises (and an unknown one; offline they are looked for only when no hop was found).
     """
     exercise = exercise or meta.exercise
-    is_calf = exercise is not None and "calf" in exercise
-    if exercise in STRIDE_EXERCISES:
+    spec = exercise_spec(exercise)
+    is_calf = spec is not None and spec.is_calf_raise
+    if spec is not None and spec.is_gait:
         return WindowedDetector(_stride_kind(), sample_rate_hz, meta, window)
     engines: list[Engine] = [HopEngine(sample_rate_hz, exercise, acc_range_g=meta.acc_range_g)]
-    if exercise in HOLD_EXERCISES and not is_calf:
-        target = hold_target_s if hold_target_s is not None else HOLD_TARGETS_S.get(exercise or "", 5.0)
+    if exercise is None or (spec is not None and spec.has_holds):
+        target = hold_target_s
+        if target is None:
+            target = spec.hold_target_s if spec is not None and spec.has_holds else DEFAULT_HOLD_TARGET_S
         engines.append(WindowedDetector(_landing_kind(target), sample_rate_hz, meta, window))
     if is_calf or exercise is None:
-        tempo = calf_tempo_s or CALF_TEMPOS_S.get(exercise or "")
+        tempo = calf_tempo_s or prescribed_tempo_s(spec)
         engines.append(WindowedDetector(_calf_kind(tempo), sample_rate_hz, meta, window))
     return engines[0] if len(engines) == 1 else CompositeEngine(engines)

@@ -88,6 +88,8 @@ class NoticeKind(enum.Enum):
     RESTART = "restart"
     BEHIND = "behind"
     SUBSCRIBER_FAILED = "subscriber_failed"
+    #: The source's connection changed state (a sensor's link lost, reconnecting, streaming again).
+    CONNECTION = "connection"
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from imu_app.live._chunk import Chunk
+from imu_app.live._chunk import Chunk, SourceStatus
 from imu_app.live._clock import ClockMapping
 from imu_app.live._events import Event, LinkNotice, NoticeKind
 from imu_app.live._sequencer import SequencerCounts
@@ -61,6 +61,9 @@ class LinkHealth:
         Times the link was made again, the sensor's clock started again, the stream stopped for a while.
     stalled
         No chunk for ``stall_s`` now.
+    source_state, battery_percent, rssi_dbm
+        What a source with a connection says of it (:class:`~imu_app.live.SourceStatus`): its state in one
+        word, the sensor's battery and the signal strength; ``""`` and ``None`` for a replay.
     """
 
     effective_rate_hz: float
@@ -80,6 +83,9 @@ class LinkHealth:
     restarts: int
     stalls: int
     stalled: bool
+    source_state: str = ""
+    battery_percent: int | None = None
+    rssi_dbm: int | None = None
 
     def line(self, *, realtime: bool = True, clock: bool = True) -> str:
         """One line in words, for a terminal.
@@ -91,9 +97,10 @@ class LinkHealth:
         if realtime and np.isfinite(self.effective_rate_hz):
             parts[0] = f"{self.effective_rate_hz:.0f} of {self.nominal_rate_hz:.0f} Hz"
         if realtime and np.isfinite(self.latency_ms):
-            parts.append(
-                f"arrivals {max(self.latency_ms, 0.0):.0f} ms above the floor, jitter {self.jitter_ms:.0f} ms"
-            )
+            text = f"arrivals {max(self.latency_ms, 0.0):.0f} ms above the floor"
+            if np.isfinite(self.jitter_ms):
+                text += f", jitter {self.jitter_ms:.0f} ms"
+            parts.append(text)
         if realtime:
             parts.append(f"queue {self.queue_depth} (max {self.max_queue_depth})")
         if realtime and clock and np.isfinite(self.clock_residual_ms):
@@ -109,6 +116,10 @@ class LinkHealth:
                 parts.append(f"{name} {n}")
         if self.stalled:
             parts.append("STALLED")
+        if self.source_state and self.source_state != "streaming":
+            parts.append(self.source_state.upper())
+        if self.battery_percent is not None:
+            parts.append(f"battery {self.battery_percent} %")
         return "link: " + ", ".join(parts)
 
 
@@ -167,7 +178,12 @@ class LinkMonitor:
         return []
 
     def health(
-        self, now_s: float, counts: SequencerCounts, mapping: ClockMapping, reconnects: int
+        self,
+        now_s: float,
+        counts: SequencerCounts,
+        mapping: ClockMapping,
+        reconnects: int,
+        status: SourceStatus | None = None,
     ) -> LinkHealth:
         if self._arrivals:
             span = max(now_s - self._arrivals[0][0], 1e-9)
@@ -198,6 +214,9 @@ class LinkMonitor:
             restarts=counts.restarts,
             stalls=self.stalls,
             stalled=self.stalled,
+            source_state="" if status is None else status.state,
+            battery_percent=None if status is None else status.battery_percent,
+            rssi_dbm=None if status is None else status.rssi_dbm,
         )
 
 

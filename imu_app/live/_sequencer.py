@@ -176,7 +176,6 @@ class Sequencer:
 
     def _restarted(self, chunk: Chunk) -> Chunk:
         assert self._last_t is not None
-        self.counts.restarts += 1
         elapsed = (chunk.arrival_s - self._last_arrival) if self._last_arrival is not None else 0.0
         span = float(chunk.t_s[-1] - chunk.t_s[0])
         # At least two periods, so that the recording shows the gap as a step of time (GAP_FACTOR 1.5).
@@ -278,6 +277,9 @@ class Sequencer:
         if chunk.gap_before is not None:
             self.counts.gaps.append(chunk.gap_before)
             self.counts.lost += chunk.gap_before.n_missing
+            if chunk.gap_before.reason is GapReason.RESET:
+                # A restart the sequencer found, or one the source placed on the time line itself.
+                self.counts.restarts += 1
         self._last_t = float(chunk.t_s[-1])
         if chunk.seq is not None:
             self._last_seq = int(chunk.seq[-1])

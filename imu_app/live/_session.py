@@ -133,6 +133,9 @@ class Session:
         self._source_error: str | None = None
         self._last_arrival = math.nan
         self._pending_record: tuple[str | os.PathLike[str], RecordingMeta | None] | None = None
+        self._ending = False  # the source agreed to end after what has arrived
+        before = source.status_changes()  # what happened before the session (connecting) is not news
+        self._status = before[-1] if before else None
 
     # ----------------------------------------------------------------------------------- subscriptions
 
@@ -200,7 +203,8 @@ class Session:
         assert self._pending_record is not None
         path, meta = self._pending_record
         self._pending_record = None
-        meta = meta or self.info.meta.replace(sample_rate_hz=self.info.sample_rate_hz)
+        # The source's info as it is now: a sensor fills in its model and firmware once connected.
+        meta = meta or self.source.info.meta.replace(sample_rate_hz=self.info.sample_rate_hz)
         try:
             self.recorder.start(path, meta, has_gyro=self.info.has_gyro, has_seq=None)
         except RecorderError as exc:
@@ -230,12 +234,20 @@ class Session:
         return summary
 
     def stop(self) -> None:
-        """End the session after the chunks already arrived."""
+        """End the session after the chunks already arrived.
+
+        A source with a connection (:meth:`Source.request_end`) stops streaming first, and everything that
+        reached the host until then is still recorded and analysed; any other source is cancelled.
+        """
         self._stop.set()
 
     def health(self) -> LinkHealth:
         return self.monitor.health(
-            self.clock.now(), self.sequencer.counts, self.mapper.mapping, self.source.reconnects
+            self.clock.now(),
+            self.sequencer.counts,
+            self.mapper.mapping,
+            self.source.reconnects,
+            self.source.status(),
         )
 
     # --------------------------------------------------------------------------------------------- run
@@ -250,7 +262,7 @@ class Session:
                     queue.put_nowait(chunk)
                 else:
                     await queue.put(chunk)
-                if self._stop.is_set():
+                if self._stop.is_set() and not self._ending:
                     break
         except Exception as exc:  # a source that fails ends the stream, not the session's bookkeeping
             logger.exception("the source failed")
@@ -269,6 +281,10 @@ class Session:
                     first = await asyncio.wait_for(queue.get(), timeout=self.params.tick_s)
                 except TimeoutError:
                     self._tick()
+                    if self._stop.is_set() and not self._ending:
+                        self._ending = self.source.request_end()
+                        if not self._ending:
+                            producer.cancel()
                     continue
                 batch = [first]
                 while not queue.empty():
@@ -280,8 +296,10 @@ class Session:
                 if batch:
                     self._process(batch)
                 self._tick()
-                if self._stop.is_set() and not ended:
-                    producer.cancel()
+                if self._stop.is_set() and not ended and not self._ending:
+                    self._ending = self.source.request_end()
+                    if not self._ending:
+                        producer.cancel()
         finally:
             if not producer.done():
                 producer.cancel()
@@ -298,8 +316,18 @@ class Session:
             source_error=self._source_error,
         )
 
+    def _check_status(self) -> None:
+        """Tell the subscribers when the source's connection changed state (lost, reconnecting, back)."""
+        for status in self.source.status_changes():
+            old, self._status = self._status, status
+            if old is not None and (status.state, status.message) == (old.state, old.message):
+                continue
+            text = status.message or f"the sensor is {status.state}"
+            self._publish(LinkNotice(self._now_rel(), NoticeKind.CONNECTION, text), self._last_arrival)
+
     def _tick(self) -> None:
         now = self.clock.now()
+        self._check_status()
         for kind, msg in self.monitor.tick(now):
             self._publish(LinkNotice(self._now_rel(), kind, msg), self._last_arrival)
         if now - self._last_health >= self.params.health_every_s and self._t0 is not None:
@@ -307,6 +335,7 @@ class Session:
             self._publish(LinkReport(t_s=self._now_rel(), health=self.health()), self._last_arrival)
 
     def _process(self, batch: list[Chunk]) -> None:
+        self._check_status()  # a reconnection is told before the gap it left
         queued_s = sum(len(c) for c in batch) / self.info.sample_rate_hz
         if queued_s > self.params.behind_s and self.info.realtime and not self._behind:
             self._behind = True
@@ -438,4 +467,5 @@ class Session:
             )
         if self.recorder.recording or self.recorder.error:
             self.stop_recording()
+        self._check_status()
         self._publish(LinkReport(t_s=self._now_rel(), health=self.health()), self._last_arrival)

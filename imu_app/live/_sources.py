@@ -7,7 +7,6 @@ wrist are interchangeable (the app runs whole without hardware).
 
 from __future__ import annotations
 
-import abc
 import dataclasses
 import logging
 import os
@@ -16,33 +15,13 @@ from collections.abc import AsyncIterator, Sequence
 import numpy as np
 
 from imu_app.core import ImuAppError, ImuData
-from imu_app.live._chunk import Chunk, ChunkGap, GapReason, SourceInfo
+from imu_app.live._chunk import Chunk, ChunkGap, GapReason, Source, SourceInfo
 from imu_app.live._clock import Clock, MonotonicClock
 from imu_app.recordings import load
 
 __all__ = ["ReplaySource", "Source"]
 
 logger = logging.getLogger(__name__)
-
-
-class Source(abc.ABC):
-    """A stream of chunks from one sensor.
-
-    Subclasses set :attr:`info` before :meth:`chunks` is called and yield chunks in the order they arrive;
-    they stamp each with its host arrival time. A Bluetooth source counts its reconnections in
-    :attr:`reconnects`; the iterator ends when the sensor is gone for good or the session stops it.
-    """
-
-    info: SourceInfo
-    #: Times the link to the sensor was lost and made again.
-    reconnects: int = 0
-
-    @abc.abstractmethod
-    def chunks(self) -> AsyncIterator[Chunk]:
-        """The chunks, as they arrive."""
-
-    async def aclose(self) -> None:  # noqa: B027 - optional hook, most sources hold nothing
-        """Release what the source holds (a connection); called once when the session ends."""
 
 
 class ReplaySource(Source):

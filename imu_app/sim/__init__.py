@@ -4,9 +4,22 @@ The shank's motion is built from the biomechanics of each exercise (ballistic fl
 with impact transients, landing holds with sway, calf raises about the metatarsal heads, gait), its specific
 force and angular rate are derived from that motion, and a model of the sensor (filter, clock drift, bias,
 noise, saturation, quantisation, jitter, packet loss) turns them into :class:`imu_app.core.ImuData`.
+
+:class:`EmulatedSensor` streams such samples (or a recording) as a Bluetooth LE sensor speaking our
+profile, on bumble, with faults on demand; :class:`VirtualLink` and :func:`virtual_device` give it and a
+central an in-process radio.
 """
 
 from imu_app.sim._exercises import options_of as exercise_options
+from imu_app.sim._peripheral import (
+    EmulatedSensor,
+    SensorFaults,
+    advertised_name,
+    run_emulator,
+    samples_from_recording,
+    samples_from_simulator,
+)
+from imu_app.sim._radio import VirtualController, VirtualLink, virtual_controller, virtual_device
 from imu_app.sim._sensor import PLACEMENTS, SensorParams
 from imu_app.sim._simulate import EXERCISES, Simulation, simulate
 from imu_app.sim._truth import (
@@ -24,6 +37,8 @@ __all__ = [
     "EXERCISES",
     "PLACEMENTS",
     "TRUTH_SCHEMA",
+    "EmulatedSensor",
+    "SensorFaults",
     "SensorParams",
     "Simulation",
     "Truth",
@@ -31,8 +46,16 @@ __all__ = [
     "TruthLanding",
     "TruthRep",
     "TruthSet",
+    "VirtualController",
+    "VirtualLink",
+    "advertised_name",
     "exercise_options",
     "read_truth",
+    "run_emulator",
+    "samples_from_recording",
+    "samples_from_simulator",
     "simulate",
+    "virtual_controller",
+    "virtual_device",
     "write_truth",
 ]

@@ -24,12 +24,12 @@ from typing import Any
 
 import numpy as np
 
-from imu_app.core import SimulationError
+from imu_app.core import CATALOGUE, ContactRole, HoldEnd, Knee, Leg, SetKind, SimulationError
 from imu_app.sim._session import DEG, THETA_STAND, Flight, G, Session
 
 __all__ = ["PLANS", "options_of"]
 
-LEGS = ("left", "right")
+LEGS = tuple(Leg)
 
 
 # ---------------------------------------------------------------------------------------------- helpers
@@ -165,7 +165,7 @@ def pogo_hops(
         s.stand(float(s.rng.uniform(0.6, 1.2)))
         s.begin_set()
         _hop_bout(s, contacts, flights)
-        s.end_set("hops")
+        s.end_set(SetKind.HOPS)
         if k < n_sets - 1:
             s.stand(rest)
 
@@ -196,7 +196,7 @@ def lateral_hops(
         s.stand(0.8)
         s.begin_set()
         _hop_bout(s, contacts, flights, lateral_m=float(s.rng.uniform(*dist)))
-        s.end_set("hops")
+        s.end_set(SetKind.HOPS)
         if k < n_sets - 1:
             s.stand(rest)
 
@@ -206,13 +206,13 @@ def _hold_end(s: Session, hold_s: float, failure: str | None) -> None:
     if failure is None:
         s.stand(hold_s)
         s.other_foot_down()
-    elif failure == "other_foot":
+    elif failure == HoldEnd.OTHER_FOOT:
         s.stand(hold_s * float(s.rng.uniform(0.3, 0.7)))
         s.other_foot_down()
-    elif failure == "stumble":
+    elif failure == HoldEnd.STUMBLE:
         s.stand(hold_s * float(s.rng.uniform(0.3, 0.7)))
         s.stumble()
-    elif failure == "hop":
+    elif failure == HoldEnd.HOP:
         # A corrective hop: a small, quick hop to regain balance, then the other foot down.
         s.stand(hold_s * float(s.rng.uniform(0.3, 0.7)))
         fl = Flight(duration_s=float(s.rng.uniform(0.12, 0.18)), dx_m=0.05, reach_mps=0.1)
@@ -227,7 +227,7 @@ def _hold_end(s: Session, hold_s: float, failure: str | None) -> None:
 
 def _failures(s: Session, n: int, hold_failure: Any) -> list[str | None]:
     """Which of ``n`` holds fail, and how (``hold_failure``: a count, or a list of endings)."""
-    kinds = ("other_foot", "hop", "stumble")
+    kinds = (HoldEnd.OTHER_FOOT, HoldEnd.HOP, HoldEnd.STUMBLE)
     if isinstance(hold_failure, bool) or hold_failure is None:
         count = 1 if hold_failure else 0
         chosen: list[str] = [kinds[int(s.rng.integers(3))] for _ in range(count)]
@@ -284,7 +284,7 @@ def forward_hop_hold(
         _hold_end(s, hold - 0.3, fails[i])
         if i < n - 1:
             s.stand(float(s.rng.uniform(*rest)))
-    s.end_set("landings")
+    s.end_set(SetKind.LANDINGS)
 
 
 def leap_and_hop(
@@ -320,15 +320,15 @@ def leap_and_hop(
         # Both feet push: the instrumented foot's stance before the leap is not a landing.
         s.push_off(leap, duration_s=0.45)
         s.fly(leap)
-        s.land_hold(hold_target_s=float(s.rng.uniform(*bal)), role="leap_landing")
+        s.land_hold(hold_target_s=float(s.rng.uniform(*bal)), role=ContactRole.LEAP_LANDING)
         s.stand(float(s.rng.uniform(*bal)))
         contacts, flights = _hop_flights(s.rng, n_hops, ct, ft)
         first = Flight(duration_s=float(flights[0]), reach_mps=0.25)
         s.push_off(first)
-        _hop_bout(s, contacts, flights, role="hop", first_from_stance=False)
+        _hop_bout(s, contacts, flights, role=ContactRole.HOP, first_from_stance=False)
         if i < n - 1:
             s.stand(float(s.rng.uniform(*rest)))
-    s.end_set("hops")
+    s.end_set(SetKind.HOPS)
 
 
 def step_hop(
@@ -363,7 +363,7 @@ def step_hop(
         up = Flight(duration_s=float(s.rng.uniform(0.3, 0.38)), dz_m=platform, dx_m=0.4, reach_mps=0.2)
         s.push_off(up)
         s.fly(up)
-        s.land_hold(hold_target_s=float(bal[0]), role="platform", settle_s=0.25)
+        s.land_hold(hold_target_s=float(bal[0]), role=ContactRole.PLATFORM, settle_s=0.25)
         s.stand(float(s.rng.uniform(*bal)))
         off = Flight(
             duration_s=float(s.rng.uniform(0.4, 0.5)),
@@ -375,19 +375,19 @@ def step_hop(
         s.fly(off)
         contacts, flights = _hop_flights(s.rng, 4, ct, ft)
         nxt = Flight(duration_s=float(flights[0]), dx_m=0.3, reach_mps=0.15)
-        s.bounce(float(contacts[0]) + 0.05, nxt, role="fast_hop")
+        s.bounce(float(contacts[0]) + 0.05, nxt, role=ContactRole.FAST_HOP)
         fl = nxt
         for k in range(1, 3):
             s.fly(fl)
             nxt = Flight(duration_s=float(flights[k]), dx_m=0.3, reach_mps=0.15)
-            s.bounce(float(contacts[k]), nxt, role="fast_hop")
+            s.bounce(float(contacts[k]), nxt, role=ContactRole.FAST_HOP)
             fl = nxt
         s.fly(fl)
         s.land_stand()
         if i < n - 1:
             s.stand(float(s.rng.uniform(*rest)))
             s.x.hold(s.t)
-    s.end_set("hops")
+    s.end_set(SetKind.HOPS)
 
 
 def drop_jump(
@@ -425,7 +425,7 @@ def drop_jump(
         s.fly(drop)
         s.ground_m = 0.0
         rebound = Flight(duration_s=float(s.rng.uniform(*ft)) / 1000.0, reach_mps=0.25)
-        s.bounce(float(s.rng.uniform(*ct)) / 1000.0, rebound, role="rebound")
+        s.bounce(float(s.rng.uniform(*ct)) / 1000.0, rebound, role=ContactRole.REBOUND)
         s.fly(rebound)
         s.land_stand()
         if i < n - 1:
@@ -437,7 +437,7 @@ def drop_jump(
             s.t = t0 + 1.0
             s.ground_m = box
             s.stand(float(s.rng.uniform(*rest)) / 2)
-    s.end_set("hops")
+    s.end_set(SetKind.HOPS)
 
 
 def squat_drop(
@@ -468,7 +468,7 @@ def squat_drop(
         _hold_end(s, hold - 0.35, fails[i])
         if i < n - 1:
             s.stand(float(s.rng.uniform(*rest)))
-    s.end_set("landings")
+    s.end_set(SetKind.LANDINGS)
 
 
 # ---------------------------------------------------------------------------------------------- calf raises
@@ -495,8 +495,8 @@ def _calf_set(
     s.begin_set()
     for i in range(n):
         knee = knees[i]
-        theta_base = THETA_STAND if knee == "straight" else bent
-        tilt = float(rng.uniform(2.0, 4.0) if knee == "straight" else rng.uniform(5.0, 8.0)) * DEG
+        theta_base = THETA_STAND if knee == Knee.STRAIGHT else bent
+        tilt = float(rng.uniform(2.0, 4.0) if knee == Knee.STRAIGHT else rng.uniform(5.0, 8.0)) * DEG
         if abs(s.th.p - theta_base) > 1 * DEG:
             # Knee bend or straighten during the bottom pause of the previous rep (or before the first).
             s.set_posture(theta=theta_base, beta=s.beta.p, duration_s=0.6)
@@ -517,15 +517,15 @@ def _calf_set(
             partial=i in partial,
             other_foot_at_end=other_foot,
         )
-    s.end_set("calf_raises")
+    s.end_set(SetKind.CALF_RAISES)
 
 
 def _knees(knee: str, n: int) -> list[str]:
     if knee not in ("straight", "bent", "alternate"):
         raise SimulationError(f"knee must be 'straight', 'bent' or 'alternate', got {knee!r}")
     if knee == "alternate":
-        return ["straight" if i % 2 == 0 else "bent" for i in range(n)]
-    return [knee] * n
+        return [Knee.STRAIGHT if i % 2 == 0 else Knee.BENT for i in range(n)]
+    return [Knee(knee)] * n
 
 
 def _tempo(value: Any) -> tuple[float, float, float, float]:
@@ -548,7 +548,7 @@ def eccentric_calf_raise(
     *,
     n_sets: int = 1,
     reps: int | tuple[int, int] = (10, 15),
-    tempo: tuple[float, float, float, float] = (1.0, 0.0, 3.0, 2.0),
+    tempo: tuple[float, float, float, float] = CATALOGUE["eccentric_calf_raise"].tempo_s,  # type: ignore[assignment]
     knee: str = "alternate",
     partial_reps: int = 0,
     rest_s: float = 60.0,
@@ -721,7 +721,7 @@ def _gait(
             stances = cycles * rng.uniform(0.60, 0.62, n)
         s.begin_set()
         s.strides(cycles, stances, speed_mps=v, running=running)
-        s.end_set("strides")
+        s.end_set(SetKind.STRIDES)
         if k < sets - 1:
             s.stand(rest)
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from imu_app.core import STANDARD_GRAVITY_M_S2, ImuData, RecordingMeta, SimulationError, find_gaps
+from imu_app.core import STANDARD_GRAVITY_M_S2, ImuData, Placement, RecordingMeta, SimulationError, find_gaps
 from imu_app.sim._motion import Motion
 
 __all__ = ["PLACEMENTS", "SensorParams", "SensorRun", "mounting_matrix", "run_sensor"]
@@ -37,8 +37,8 @@ SHANK_OFFSET_M = np.array([0.20, 0.0, 0.05])
 #: Shoe placement, on the laces: 7 cm in front of the ankle joint centre and 2 cm below it (the dorsum of the
 #: midfoot), in the foot's frame with the foot flat (x forward, z up).
 SHOE_OFFSET_M = np.array([0.07, 0.0, -0.02])
-#: Where the sensor can be worn: on the shoe (foot segment), at the ankle (distal shank), mid-shank.
-PLACEMENTS = ("shoe", "ankle", "shank")
+#: Where the sensor can be worn: on the shoe (the foot segment), at the ankle (distal shank), mid-shank.
+PLACEMENTS = (Placement.FOOT, Placement.ANKLE, Placement.SHANK)
 
 #: Ankle joint centre relative to the metatarsal heads (foot flat): 13 cm behind, 8 cm above. The heel
 #: raise of a calf raise rotates this vector about the metatarsal heads.
@@ -69,11 +69,11 @@ class SensorParams:
         drawn from the seed. Or ``(roll, pitch, yaw)`` in degrees of the sensor relative to ``"lateral"``
         (``R = Rz(yaw) Ry(pitch) Rx(roll)``, sensor axes expressed in the lateral frame).
     placement
-        Which segment carries the sensor: ``"shoe"`` (on the laces, moves with the foot), ``"ankle"`` (distal
-        shank, just above the malleolus; the default) or ``"shank"`` (mid shank). The reference mounting is
-        the same frame on each segment: x along the shank (up when standing), z lateral; on the shoe it is
-        the frame the shank's would be with the foot flat and the shank upright. Each placement has its own
-        mount resonance (see :data:`MOUNT_RESONANCE`).
+        Which segment carries the sensor (:class:`~imu_app.core.Placement`): ``"foot"`` (on the shoe's laces,
+        moves with the foot), ``"ankle"`` (distal shank, just above the malleolus; the default) or ``"shank"``
+        (mid shank). The reference mounting is the same frame on each segment: x along the shank (up when
+        standing), z lateral; on the shoe it is the frame the shank's would be with the foot flat and the
+        shank upright. Each placement has its own mount resonance (see :data:`MOUNT_RESONANCE`).
     timestamp_jitter_s
         Standard deviation of jitter on the reported timestamps; sampling itself stays regular. Limited to
         a quarter of a period so that timestamps stay increasing and a jitter is never mistaken for a gap.
@@ -94,7 +94,7 @@ class SensorParams:
     acc_bias_g: float = 0.01
     gyr_bias_dps: float = 0.5
     mounting: str | tuple[float, float, float] = "lateral"
-    placement: str = "ankle"
+    placement: str = Placement.ANKLE
     timestamp_jitter_s: float = 0.0
     clock_drift_ppm: float = 0.0
     packet_loss: float = 0.0
@@ -217,7 +217,7 @@ def pose_on_grid(
     ankle = ch[:, 0:3].copy()
     ankle[:, 0] += length * (math.cos(gamma0) - np.cos(gamma0 + beta))
     ankle[:, 2] += length * (np.sin(gamma0 + beta) - math.sin(gamma0))
-    if placement == "shoe":
+    if placement == Placement.FOOT:
         foot = world_rotation(beta + ch[:, 7], np.zeros_like(beta), ch[:, 5])
         return ankle + foot @ SHOE_OFFSET_M, foot @ shank_neutral(leg)
     rot = world_rotation(ch[:, 3], ch[:, 4], ch[:, 5]) @ shank_neutral(leg)
@@ -307,7 +307,7 @@ def mount_resonance(placement: str, rng: np.random.Generator) -> MountResonance:
 #: heel-strike during walking. J Biomech 36(12):1761-1769. doi:10.1016/S0021-9290(03)00216-1. Kim JH et al.
 #: (2013). Transmission of vertical vibration to the human foot and ankle. Ann Biomed Eng.
 MOUNT_RESONANCE: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
-    "shoe": ((55.0, 85.0), (0.07, 0.11)),
+    Placement.FOOT: ((55.0, 85.0), (0.07, 0.11)),
     "ankle": ((35.0, 55.0), (0.15, 0.25)),
     "shank": ((18.0, 30.0), (0.25, 0.35)),
 }

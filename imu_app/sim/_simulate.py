@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from imu_app.core import ImuData, RecordingMeta, SimulationError
+from imu_app.core import EXERCISE_NAMES, ImuData, RecordingMeta, SimulationError
 from imu_app.sim._exercises import PLANS, options_of
 from imu_app.sim._exercises import _leg as check_leg
 from imu_app.sim._exercises import _positive as check_positive
@@ -22,20 +22,8 @@ __all__ = ["EXERCISES", "Simulation", "simulate"]
 
 log = logging.getLogger(__name__)
 
-#: The exercises of the programme the simulator knows (see docs of each in ``imu_app.sim._exercises``).
-EXERCISES = (
-    "pogo_hops",
-    "lateral_hops",
-    "forward_hop_hold",
-    "leap_and_hop",
-    "step_hop",
-    "drop_jump",
-    "squat_drop",
-    "eccentric_calf_raise",
-    "single_leg_calf_raise",
-    "walking",
-    "running",
-)
+#: The exercises of the programme the simulator knows: the catalogue's (see ``imu_app.core.CATALOGUE``).
+EXERCISES = EXERCISE_NAMES
 
 DEVICE = "imu-app simulator"
 

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from imu_app.core import SimulationError
+from imu_app.core import ContactKind, HoldEnd, Knee, SetKind, SimulationError
 
 __all__ = [
     "TRUTH_SCHEMA",
@@ -30,10 +30,11 @@ __all__ = [
 #: instant the landing transient's envelope fell to the sway, now ``ringing_settled_s``).
 TRUTH_SCHEMA = "imu-app.truth/2"
 
-CONTACT_KINDS = ("hop", "stride")
-LANDING_ENDINGS = ("other_foot", "hop", "stumble", "end_of_recording")
-KNEE_POSITIONS = ("straight", "bent")
-SET_KINDS = ("hops", "strides", "landings", "calf_raises")
+# The truth's words are the domain's vocabularies (``imu_app.core.vocabulary``); its JSON holds their values.
+CONTACT_KINDS = tuple(ContactKind)
+LANDING_ENDINGS = tuple(HoldEnd)
+KNEE_POSITIONS = tuple(Knee)
+SET_KINDS = tuple(SetKind)
 
 
 @dataclass(frozen=True)
