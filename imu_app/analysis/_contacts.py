@@ -857,7 +857,7 @@ def _valley_takeoffs(
     n = t.shape[0]
     out_s = np.full(run_starts.shape, np.nan)
     out_k = np.full(run_starts.shape, -1, dtype=np.intp)
-    half = max(0, round(0.5 * p.valley_smooth_s / period_s))
+    half = max(0, int(0.5 * p.valley_smooth_s / period_s))
     search = max(3, round(p.takeoff_swing_s / period_s))
     csum = np.r_[0.0, np.cumsum(s)]
     for i, st in enumerate(run_starts):
@@ -875,7 +875,7 @@ def _valley_takeoffs(
         ok = is_min & (sm < p.swing_bottom_max_g) & (prominence >= p.valley_prominence_g)
         if not ok.any():
             continue
-        m = int(np.flatnonzero(ok)[np.argmin(sm[ok])])
+        m = int(np.flatnonzero(ok)[0])
         y0, y1, y2 = sm[m - 1], sm[m], sm[m + 1]
         curv = y0 - 2.0 * y1 + y2
         frac = float(np.clip(0.5 * (y0 - y2) / curv, -0.5, 0.5)) if curv > 0 else 0.0
