@@ -157,7 +157,17 @@ def main() -> None:
         "p95 = 95th percentile of |error|. found = true "
         f"contacts matched (landing within {1000 * MATCH_S:.0f} ms), false = detections matching none. "
         "Flight times are between consecutive true contacts (the step-off of a drop jump has no true "
-        "contact before it and is not scored).",
+        "contact before it and is not scored). Contact times of every matched contact are scored, the "
+        "long ones before a hop from a hold, a platform or a box included.",
+        *(
+            [
+                "",
+                f"Only {args.seeds} seed(s): not every condition is present (seed 0 is lateral mounting at "
+                "16 g, seed 1 random mounting at 16 g; 8 g needs seeds 2-3). Run with `--seeds 4` for all.",
+            ]
+            if args.seeds < 4
+            else []
+        ),
         "",
         "## All hop exercises, per rate",
         "",

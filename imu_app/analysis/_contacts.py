@@ -115,8 +115,9 @@ class ContactParams:
         each at least this much above it; the leg's wobble in the air makes shallower ones.
     valley_smooth_s
         Without a release, the take-off is the valley between the push-off and the leg's swing in the air
-        (see :func:`_valley_takeoffs`), found on the magnitude smoothed over this long: it spans the mount's
-        ringing (55-200 Hz) and keeps the valley's timing to a few milliseconds.
+        (see :func:`_valley_takeoffs`), found on the magnitude smoothed over at most this long: it spans
+        the mount's ringing (55-200 Hz) and keeps the valley's timing to a few milliseconds; at 104 Hz and
+        below no smoothing (a 3-sample mean would spread a one-sample valley over 29 ms).
     antialias_cutoff_ratio
         Cut-off of the sensor's anti-alias low-pass as a fraction of the sample rate (MEMS accelerometers
         set their default bandwidth near half the output rate; the simulator uses a 2nd-order Butterworth at
@@ -847,12 +848,32 @@ def _valley_takeoffs(
     magnitude again before it dips towards the flight level.
 
     In the ``takeoff_swing_s`` before each candidate flight (not before ``not_before``) the magnitude,
-    smoothed over ``valley_smooth_s``, is searched for local minima below ``swing_bottom_max_g`` that lie
-    at least ``valley_prominence_g`` below the push-off before them and the leg's swing after them; the
-    lowest is the take-off (the support gone, the leg not yet swinging), to a fraction of a sample by a
-    parabola.
+    smoothed over at most ``valley_smooth_s`` (whole samples either side; none at 104 Hz and below, where
+    a valley is one sample), is searched for local minima below ``swing_bottom_max_g`` that lie at least
+    ``valley_prominence_g`` below the push-off before them and the leg's swing after them; the first is the
+    take-off, to a fraction of a sample by a parabola.
 
     Returns the take-off times (s from ``t[0]``) and the sample of the valley, -1 where there is none.
+
+    Notes
+    -----
+    On the shank the support force's signature is the push-off's hump of ``|a|`` (the ground reaction force
+    above body weight, 2-4 g at the ankle); when the forefoot leaves the ground that force is gone and the
+    magnitude falls through about 1 g into a valley, the end of push-off. The leg then tucks and swings in
+    the air and lifts the magnitude again, and may dip lower later in the flight (on the realistic
+    simulator the swing's later valleys are often deeper than the take-off's), so the first valley after
+    the push-off is the take-off, not the lowest. Gait studies also place toe-off on a shank-worn sensor at
+    the end of push-off, from the shank's angular rate (its local minimum before the swing; Aminian et al.
+    2002, Salarian et al. 2004); this detector reads the accelerometer alone.
+
+    References
+    ----------
+    Aminian K, Najafi B, Büla C, Leyvraz PF, Robert P (2002). Spatio-temporal parameters of gait measured
+    by an ambulatory system using miniature gyroscopes. J Biomech 35(5):689-699.
+    doi:10.1016/S0021-9290(02)00008-8
+    Salarian A, Russmann H, Vingerhoets FJG, et al. (2004). Gait assessment in Parkinson's disease: toward
+    an ambulatory system for long-term monitoring. IEEE Trans Biomed Eng 51(8):1434-1443.
+    doi:10.1109/TBME.2004.827933
     """
     n = t.shape[0]
     out_s = np.full(run_starts.shape, np.nan)
