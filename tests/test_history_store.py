@@ -276,11 +276,6 @@ def test_reanalysis_waits_for_acceptance_and_corrections_stay(store, tmp_path):
         store.correct(info.id, "contact", 99999.0, "contact_time_ms", 1.0)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="on the realistic leg at the ankle some pogo flights are missed and two contacts merge into one "
-    "700-900 ms long; that noise hides the 40-ms change (docs/contact-detection.md)",
-)
 def test_views_on_simulated_weeks(store, tmp_path):
     """Three weeks at one contact time, then a week 40 ms faster: only that week is a real change."""
     plan = [("2024-03-04", (215, 235)), ("2024-03-06", (215, 235)), ("2024-03-11", (215, 235))]

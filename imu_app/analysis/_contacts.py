@@ -51,7 +51,9 @@ class ContactParams:
         swinging or tucking leg can lift the magnitude above ``flight_max_g`` for 100 ms or more (0.8-0.9 g
         at the ankle of a leap), while a foot on the ground carries the body and reads at least about 1 g,
         and every touch-down adds an impact well above it. Excursions above it are merged too when they
-        carry no impact (see ``landing_min_rate_g_s``).
+        carry no impact (see ``landing_min_rate_g_s``) and no stance: the magnitude held above it for
+        ``min_contact_s`` is a foot carrying the body through a push-off (a landing's ringing dips before it
+        are no flight to join the next one to), while the leg's humps in the air last 30-80 ms.
     landing_min_peak_g
         A landing must be followed within ``landing_window_s`` by a specific force of at least this much.
         Every landing on a foot decelerates the falling shank within milliseconds: hops, drop jumps and
@@ -453,7 +455,18 @@ def detect_hop_contacts(
         same_seg = (seg_id[between_lo] == seg_id[between_hi]) & (seg_id[between_lo - 1] == seg_id[between_lo])
         no_impact = first_impact(ends[:-1]) >= between_hi
         joined_span = t[ends[1:]] - t[starts[:-1]]
-        join = ((peak_between < p.merge_max_g) | (no_impact & (joined_span <= p.max_flight_s))) & same_seg
+        # ... but not across a stance: the magnitude held above merge_max_g for min_contact_s or more is a
+        # foot carrying the body (a push-off after a landing's ringing dips), not the leg moving in the air.
+        above = s >= p.merge_max_g
+        run_id = np.cumsum(np.r_[True, above[1:] != above[:-1]])
+        run_first = np.flatnonzero(np.r_[True, above[1:] != above[:-1]])
+        first_of = run_first[run_id - 1]
+        held = np.where(above, t - t[first_of], 0.0)
+        stance_between = _window_reduce(np.maximum, held, between_lo, np.maximum(between_hi, between_lo + 1))
+        no_stance = stance_between < p.min_contact_s
+        join = (
+            (peak_between < p.merge_max_g) | (no_impact & no_stance & (joined_span <= p.max_flight_s))
+        ) & same_seg
         keep_start = np.r_[True, ~join]
         keep_end = np.r_[~join, True]
         starts, ends = starts[keep_start], ends[keep_end]
