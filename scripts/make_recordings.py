@@ -33,15 +33,15 @@ EXAMPLES = (
     Example(
         "pogo_hops",
         "pogo_hops",
-        SensorParams(sample_rate_hz=1000.0),
+        SensorParams(sample_rate_hz=1000.0, placement="foot"),
         101,
         {"n_sets": 1, "reps": 16},
-        "one set of 16 pogo hops at 1 kHz: contact/flight times, RSI",
+        "one set of 16 pogo hops at 1 kHz, sensor on the shoe: contact/flight times, RSI",
     ),
     Example(
         "lateral_hops",
         "lateral_hops",
-        SensorParams(sample_rate_hz=833.0, mounting=(0.0, 0.0, 180.0)),
+        SensorParams(sample_rate_hz=833.0, mounting=(0.0, 0.0, 180.0), placement="foot"),
         102,
         {"reps": 5},
         "5 lateral hops, sensor mounted upside down (yaw 180 deg)",
@@ -57,7 +57,7 @@ EXAMPLES = (
     Example(
         "leap_and_hop",
         "leap_and_hop",
-        SensorParams(sample_rate_hz=416.0, mounting="random"),
+        SensorParams(sample_rate_hz=416.0, mounting="random", placement="foot"),
         104,
         {},
         "leap landing + hold, then 8 hops; random mounting",
@@ -65,7 +65,7 @@ EXAMPLES = (
     Example(
         "step_hop",
         "step_hop",
-        SensorParams(sample_rate_hz=833.0, packet_loss=0.002, samples_per_packet=4),
+        SensorParams(sample_rate_hz=833.0, packet_loss=0.002, samples_per_packet=4, placement="foot"),
         105,
         {"reps": 2},
         "platform landing, hop off, 3 fast hops; a few lost BLE packets (gaps)",
@@ -73,7 +73,7 @@ EXAMPLES = (
     Example(
         "drop_jump",
         "drop_jump",
-        SensorParams(sample_rate_hz=1000.0, acc_range_g=8.0),
+        SensorParams(sample_rate_hz=1000.0, acc_range_g=8.0, placement="foot"),
         106,
         {"reps": 2, "box_height_m": 0.4, "rest_s": (8.0, 10.0)},
         "2 drop jumps from 40 cm with a +-8 g accelerometer: landings clip",

@@ -29,15 +29,18 @@ def _window(data, t0_s, t1_s):
     return (t >= t0_s) & (t <= t1_s)
 
 
-def test_flight_specific_force_is_small_but_not_zero(pogo):
+def test_a_limb_in_flight_is_not_in_free_fall(pogo):
+    # The body flies ballistically but the leg moves on it (tuck, reach, foot pitch): the distal shank reads
+    # well above free fall for most of each flight and dips towards it where the leg coasts with the body.
     data, truth = pogo.data, pogo.truth
     hops = [c for c in truth.contacts if c.role is None]
     assert len(hops) >= 4
     for a, b in itertools.pairwise(hops):
         w = _window(data, a.takeoff_s + 0.02, b.landing_s - 0.01)
         mag = np.linalg.norm(data.acc_g[w], axis=1)
-        assert mag.max() < 0.7, "an ankle in flight is near free fall"
-        assert mag.mean() > 0.05, "the shank moves relative to the body in flight: not exactly zero"
+        assert np.mean(mag > 0.4) > 0.5
+        assert mag.min() < 1.0
+        assert mag.max() < 6.0, "the leg's own motion stays within a few g"
 
 
 def test_contact_has_impact_peak_and_push_off(pogo):

@@ -37,14 +37,17 @@ def test_no_free_fall_while_the_foot_is_down(exercise: str, options: dict) -> No
     for c in sim.truth.contacts:
         inside = (t >= c.landing_s) & (t <= c.takeoff_s)
         assert _longest_run_s(inside & (mag < 0.5), 1.0 / rate) <= 0.02, (exercise, c)
-    # And the flights are flights: part of each lies near free fall (the rest is the leg swinging forward
-    # and reaching for the ground, 1-2 g at the ankle in short forward hops).
+    # And the flights are flights of a limb: the foot tucks and reaches relative to the body, so |a| is well
+    # above free fall for most of each (a real shoe-worn drop jump reads below 0.4 g for 4-29 % of its
+    # flight), yet it dips below 1 g where the leg coasts with the body.
     takeoffs = np.array([c.takeoff_s for c in sim.truth.contacts])
     landings = np.array([c.landing_s for c in sim.truth.contacts])
     for to, la in zip(takeoffs[:-1], landings[1:], strict=True):
         if la > to and la - to < 1.2:
-            air = (t > to) & (t < la)
-            assert np.mean(mag[air] < 0.6) > 0.15
+            air = (t > to + 0.02) & (t < la - 0.005)
+            assert np.mean(mag[air] < 0.4) < 0.5
+            assert 0.3 < np.median(mag[air]) < 3.0
+            assert mag[air].min() < 1.0
 
 
 def test_drop_jump_step_off_has_no_push() -> None:

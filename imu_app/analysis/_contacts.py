@@ -55,7 +55,9 @@ class ContactParams:
         swinging or tucking leg can lift the magnitude above ``flight_max_g`` for 100 ms or more (0.8-0.9 g
         at the ankle of a leap), while a foot on the ground carries the body and reads at least about 1 g,
         and every touch-down adds an impact well above it. Excursions above it are merged too when they
-        carry no impact (see ``landing_min_rate_g_s``).
+        carry no impact (see ``landing_min_rate_g_s``) and no stance: the magnitude held above it for
+        ``min_contact_s`` is a foot carrying the body through a push-off (a landing's ringing dips before it
+        are no flight to join the next one to), while the leg's humps in the air last 30-80 ms.
     landing_min_peak_g
         A landing must be followed within ``landing_window_s`` by a specific force of at least this much.
         Every landing on a foot decelerates the falling shank within milliseconds: hops, drop jumps and
@@ -95,22 +97,33 @@ class ContactParams:
         the flight level, over at most ``edge_fit_s``. The foot of an edge is where it is straightest (an
         impact curves over into its peak, a push-off into its plateau); 0.5 g spans at least 0.4 g of it,
         which at 1 kHz is several samples even for a steep landing, and 20 ms bounds it on slow edges.
-    landing_reach_s, reach_hump_g
+    landing_reach_s, takeoff_swing_s, reach_hump_g
         Just before touch-down the leg reaches for the ground and lifts the ankle's magnitude to 1-2 g for
-        50-150 ms (about 100 ms on real shoe-worn drop jumps). The sensor's anti-alias filter at low rates (23
-        Hz at 52 Hz, 47 Hz at 104 Hz) smooths the short dip back towards free fall between that reach and the
-        impact, so the flight's last sample below ``flight_max_g`` can come before the reach. A flight
-        therefore ends at the first impact within ``landing_reach_s`` after its last low sample; when the
-        magnitude between them forms a hump (it rises at least ``reach_hump_g`` above the sample from which
-        the impact rises, far above sensor noise) or when that sample lies ``min_flight_s`` or more after the
-        last low one (at 52 Hz the filter leaves no hump between a slow reach and the impact), the impact
-        rises from that sample, not from the flight level. The same holds, mirrored, after a take-off: the
-        swing of a fast hop can lift the magnitude before it dips below ``flight_max_g``, and the take-off is
-        then the end of the push-off's steep fall into the local minimum before that swing (below
-        ``merge_max_g``: inside a hop contact the minima after the impact stay above it). 0.15 s covers the
-        reach and the swing on the simulator at 52-1666 Hz except a few swings at 52 Hz (up to 175 ms), and is
-        far shorter than the swing of a walking step; 0.2 s would take the decay of some landing impacts at
-        104 Hz for the end of a push-off.
+        50-150 ms (100 ms on real shoe-worn drop jumps, up to 0.25 s after the dip of a long flight). The
+        sensor's anti-alias filter at low rates (23 Hz at 52 Hz, 47 Hz at 104 Hz) smooths the short dip
+        back towards free fall between that reach and the impact, so the flight's last sample below
+        ``flight_max_g`` can come before the reach. A flight therefore ends at the first impact within
+        ``landing_reach_s`` (0.3 s) after its last low sample; when the magnitude between them forms a hump
+        (it rises at least ``reach_hump_g`` above the sample from which the impact rises, far above sensor
+        noise) or when that sample lies ``min_flight_s`` or more after the last low one (at 52 Hz the
+        filter leaves no hump between a slow reach and the impact), the impact rises from that sample, not
+        from the flight level. The same holds, mirrored, after a take-off: the swing of a fast hop can lift
+        the magnitude before it dips below ``flight_max_g``, and the take-off is then the end of the
+        push-off's steep fall into the local minimum before that swing (below ``swing_bottom_max_g``: the
+        leg moving after toe-off reads 0.5-1.4 g there, while a foot carrying the body reads more), at most
+        ``takeoff_swing_s`` before the dip and not within ``min_contact_s`` of the landing.
+        0.15 s covers the reach and the swing on the
+        simulator at 52-1666 Hz except a few swings at 52 Hz (up to 175 ms), and is far shorter than the
+        swing of a walking step; 0.2 s would take the decay of some landing impacts at 104 Hz for the end
+        of a push-off.
+    valley_prominence_g
+        The valley of a take-off lies between two humps of the magnitude, the push-off and the leg's swing,
+        each at least this much above it; the leg's wobble in the air makes shallower ones.
+    valley_smooth_s
+        Without a release, the take-off is the valley between the push-off and the leg's swing in the air
+        (see :func:`_valley_takeoffs`), found on the magnitude smoothed over at most this long: it spans
+        the mount's ringing (55-200 Hz) and keeps the valley's timing to a few milliseconds; at 104 Hz and
+        below no smoothing (a 3-sample mean would spread a one-sample valley over 29 ms).
     antialias_cutoff_ratio
         Cut-off of the sensor's anti-alias low-pass as a fraction of the sample rate (MEMS accelerometers
         set their default bandwidth near half the output rate; the simulator uses a 2nd-order Butterworth at
@@ -172,13 +185,17 @@ class ContactParams:
     edge_fit_top_g: float = 0.5
     edge_fit_s: float = 0.02
     step_min_period_s: float = 0.007
-    landing_reach_s: float = 0.15
+    landing_reach_s: float = 0.3
+    takeoff_swing_s: float = 0.2
+    swing_bottom_max_g: float = 1.5
+    valley_smooth_s: float = 0.01
+    valley_prominence_g: float = 0.5
     reach_hump_g: float = 0.2
     min_contact_s: float = 0.08
     impact_foot_s: float = 0.0075
     release_min_jerk_g_s: float = 1000.0
     release_jerk_per_hz2: float = 0.011
-    release_min_rate_hz: float = 150.0
+    release_min_rate_hz: float = 80.0
     release_search_s: float = 0.25
     release_cluster_s: float = 0.025
     release_delay_s: float = 0.010
@@ -287,6 +304,7 @@ def detect_hop_contacts(
     gaps: tuple[Gap, ...] | list[Gap] = (),
     sample_rate_hz: float | None = None,
     params: ContactParams | None = None,
+    landed_at_idx: int | None = None,
 ) -> HopContacts:
     """Find every ground contact between flights of the instrumented foot, with sub-sample timing.
 
@@ -305,6 +323,10 @@ def detect_hop_contacts(
         (streaming).
     params
         Thresholds; see :class:`ContactParams` for why each is what it is.
+    landed_at_idx
+        Index (negative: before ``t_s[0]``) of a landing just before the samples given, or ``None``. A
+        stream that restarts its buffer just after a landing passes it, so that a push-off's end is looked
+        for no earlier than ``min_contact_s`` after that landing, as on the whole recording.
 
     Returns
     -------
@@ -437,7 +459,18 @@ def detect_hop_contacts(
         same_seg = (seg_id[between_lo] == seg_id[between_hi]) & (seg_id[between_lo - 1] == seg_id[between_lo])
         no_impact = first_impact(ends[:-1]) >= between_hi
         joined_span = t[ends[1:]] - t[starts[:-1]]
-        join = ((peak_between < p.merge_max_g) | (no_impact & (joined_span <= p.max_flight_s))) & same_seg
+        # ... but not across a stance: the magnitude held above merge_max_g for min_contact_s or more is a
+        # foot carrying the body (a push-off after a landing's ringing dips), not the leg moving in the air.
+        above = s >= p.merge_max_g
+        run_id = np.cumsum(np.r_[True, above[1:] != above[:-1]])
+        run_first = np.flatnonzero(np.r_[True, above[1:] != above[:-1]])
+        first_of = run_first[run_id - 1]
+        held = np.where(above, t - t[first_of], 0.0)
+        stance_between = _window_reduce(np.maximum, held, between_lo, np.maximum(between_hi, between_lo + 1))
+        no_stance = stance_between < p.min_contact_s
+        join = (
+            (peak_between < p.merge_max_g) | (no_impact & no_stance & (joined_span <= p.max_flight_s))
+        ) & same_seg
         keep_start = np.r_[True, ~join]
         keep_end = np.r_[~join, True]
         starts, ends = starts[keep_start], ends[keep_end]
@@ -563,7 +596,14 @@ def detect_hop_contacts(
     swing = (jf >= 0) & (bottom < starts) & (seg_id[f_i] == seg_id[starts])
     # The foot is off the ground at that minimum: below merge_max_g, which a foot carrying the body exceeds
     # (the decay of a landing impact into the contact, 1.5 g and more, is not a take-off).
-    swing &= (t[starts] - t[bottom] <= p.landing_reach_s) & takeoff_seen & (s[bottom] < p.merge_max_g)
+    swing &= (t[starts] - t[bottom] <= p.takeoff_swing_s) & takeoff_seen & (s[bottom] < p.swing_bottom_max_g)
+    # ... and the push-off's fall comes min_contact_s or more after the landing before it (the foot stays
+    # down that long; a fall while that landing rings is no push-off ending). Before the first run, the
+    # landing is the caller's (a stream that cut its buffer just after a landing says where it was).
+    first_land = -(10**9) if landed_at_idx is None else int(landed_at_idx)
+    prev_run_land = np.r_[first_land, k_land[:-1]]
+    prev_run_land = np.where(np.r_[True, seg_id[starts[1:]] == seg_id[starts[:-1]]], prev_run_land, -(10**9))
+    swing &= f_i >= prev_run_land + round(p.min_contact_s / period_s)
     swing_hump = _window_reduce(np.maximum, s, bottom, np.maximum(starts, bottom + 1)) - s[bottom]
     swing &= swing_hump >= p.reach_hump_g
     b_to = np.where(swing, s[bottom], b_to)
@@ -588,9 +628,13 @@ def detect_hop_contacts(
     release_s, release_k = _release_takeoffs(
         t, s, acc, not_before=not_before, run_starts=starts, p=p, period_s=period_s
     )
+    valley_s, valley_k = _valley_takeoffs(
+        t, s, not_before=not_before, run_starts=starts, p=p, period_s=period_s
+    )
     released = takeoff_seen & (release_k >= 0)
-    takeoff_s = np.where(released, release_s, edge_takeoff_s)
-    k_to = np.where(released, release_k, k_to)
+    valleyed = takeoff_seen & ~released & (valley_k >= 0)
+    takeoff_s = np.where(released, release_s, np.where(valleyed, valley_s, edge_takeoff_s))
+    k_to = np.where(released, release_k, np.where(valleyed, valley_k, k_to))
     if p.antialias_cutoff_ratio:
         takeoff_s = takeoff_s - _group_delay_s(p.antialias_cutoff_ratio / period_s)
         edge_takeoff_s = edge_takeoff_s - _group_delay_s(p.antialias_cutoff_ratio / period_s)
@@ -808,6 +852,77 @@ def _release_takeoffs(
     return out_s, out_k
 
 
+def _valley_takeoffs(
+    t: np.ndarray,
+    s: np.ndarray,
+    *,
+    not_before: np.ndarray,
+    run_starts: np.ndarray,
+    p: ContactParams,
+    period_s: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Take-offs where the push-off falls into a valley and the leg's own motion in the air lifts the
+    magnitude again before it dips towards the flight level.
+
+    In the ``takeoff_swing_s`` before each candidate flight (not before ``not_before``) the magnitude,
+    smoothed over at most ``valley_smooth_s`` (whole samples either side; none at 104 Hz and below, where
+    a valley is one sample), is searched for local minima below ``swing_bottom_max_g`` that lie at least
+    ``valley_prominence_g`` below the push-off before them and the leg's swing after them; the first is the
+    take-off, to a fraction of a sample by a parabola.
+
+    Returns the take-off times (s from ``t[0]``) and the sample of the valley, -1 where there is none.
+
+    Notes
+    -----
+    On the shank the support force's signature is the push-off's hump of ``|a|`` (the ground reaction force
+    above body weight, 2-4 g at the ankle); when the forefoot leaves the ground that force is gone and the
+    magnitude falls through about 1 g into a valley, the end of push-off. The leg then tucks and swings in
+    the air and lifts the magnitude again, and may dip lower later in the flight (on the realistic
+    simulator the swing's later valleys are often deeper than the take-off's), so the first valley after
+    the push-off is the take-off, not the lowest. Gait studies also place toe-off on a shank-worn sensor at
+    the end of push-off, from the shank's angular rate (its local minimum before the swing; Aminian et al.
+    2002, Salarian et al. 2004); this detector reads the accelerometer alone.
+
+    References
+    ----------
+    Aminian K, Najafi B, Büla C, Leyvraz PF, Robert P (2002). Spatio-temporal parameters of gait measured
+    by an ambulatory system using miniature gyroscopes. J Biomech 35(5):689-699.
+    doi:10.1016/S0021-9290(02)00008-8
+    Salarian A, Russmann H, Vingerhoets FJG, et al. (2004). Gait assessment in Parkinson's disease: toward
+    an ambulatory system for long-term monitoring. IEEE Trans Biomed Eng 51(8):1434-1443.
+    doi:10.1109/TBME.2004.827933
+    """
+    n = t.shape[0]
+    out_s = np.full(run_starts.shape, np.nan)
+    out_k = np.full(run_starts.shape, -1, dtype=np.intp)
+    half = max(0, int(0.5 * p.valley_smooth_s / period_s))
+    search = max(3, round(p.takeoff_swing_s / period_s))
+    csum = np.r_[0.0, np.cumsum(s)]
+    for i, st in enumerate(run_starts):
+        lo = max(int(not_before[i]) + 1, int(st) - search, half + 1)
+        if st - lo < 3:
+            continue
+        idx = np.arange(lo, int(st) + 1)
+        sm = (csum[np.minimum(idx + half + 1, n)] - csum[idx - half]) / (
+            np.minimum(idx + half + 1, n) - idx + half
+        )
+        is_min = np.r_[False, (sm[1:-1] < sm[:-2]) & (sm[1:-1] <= sm[2:]), False]
+        later_max = np.maximum.accumulate(sm[::-1])[::-1]
+        earlier_max = np.maximum.accumulate(sm)
+        prominence = np.minimum(later_max, earlier_max) - sm
+        ok = is_min & (sm < p.swing_bottom_max_g) & (prominence >= p.valley_prominence_g)
+        if not ok.any():
+            continue
+        m = int(np.flatnonzero(ok)[0])
+        y0, y1, y2 = sm[m - 1], sm[m], sm[m + 1]
+        curv = y0 - 2.0 * y1 + y2
+        frac = float(np.clip(0.5 * (y0 - y2) / curv, -0.5, 0.5)) if curv > 0 else 0.0
+        k = int(idx[m])
+        out_s[i] = t[k] + frac * (t[min(k + 1, n - 1)] - t[k] if frac >= 0 else t[k] - t[k - 1]) - t[0]
+        out_k[i] = k
+    return out_s, out_k
+
+
 def _group_delay_s(cutoff_hz: float) -> float:
     """Low-frequency group delay of a 2nd-order Butterworth low-pass: ``sqrt(2) / omega_c``."""
     return float(np.sqrt(2.0) / (2.0 * np.pi * cutoff_hz))
@@ -905,6 +1020,7 @@ class HopContactStream:
         self._gap_after: list[int] = []  # buffer indices i with a gap between i and i + 1
         self._t_origin: float | None = None
         self._last_landing_s = -np.inf
+        self._landed_at_idx: int | None = None  # the last released landing, as a buffer index (< 0)
         self._n_fed = 0
 
     def feed(self, t_s: np.ndarray, acc_g: np.ndarray, gaps: tuple[Gap, ...] = ()) -> HopContacts:
@@ -957,7 +1073,12 @@ class HopContactStream:
             if i + 1 < self._t.size
         )
         found = detect_hop_contacts(
-            self._t, self._acc, gaps=gaps, sample_rate_hz=self.sample_rate_hz, params=p
+            self._t,
+            self._acc,
+            gaps=gaps,
+            sample_rate_hz=self.sample_rate_hz,
+            params=p,
+            landed_at_idx=self._landed_at_idx,
         )
         shift = float(self._t[0] - self._t_origin)
         horizon = float(self._t[-1] - self._t[0]) - MAX_LOOKAHEAD_S
@@ -979,6 +1100,7 @@ class HopContactStream:
             cut = k + 2 if k >= 0 else 0
             if not final and 0 < cut < self._t.size:
                 self._keep(np.arange(cut, self._t.size))
+                self._landed_at_idx = k - cut
         return out
 
     def _in_stream_indices(self, found: HopContacts) -> HopContacts:

@@ -22,7 +22,7 @@ from imu_app.cli._history import add_history_commands
 from imu_app.cli._live import parse_speed, run_live
 from imu_app.core import EXERCISE_NAMES, ImuAppError, ImuData
 from imu_app.recordings import load, write_native
-from imu_app.sim import SensorParams, exercise_options, simulate, write_truth
+from imu_app.sim import PLACEMENTS, SensorParams, exercise_options, simulate, write_truth
 
 __all__ = ["EXIT_ERROR", "EXIT_OK", "EXIT_USAGE", "main"]
 
@@ -199,6 +199,11 @@ def _parser() -> argparse.ArgumentParser:
         "--no-gyro", action="store_false", dest="with_gyro", default=None, help="accelerometer-only sensor"
     )
     s.add_argument("--mounting", help="'lateral', 'random', or ROLL,PITCH,YAW in degrees")
+    s.add_argument(
+        "--placement",
+        choices=[p.value for p in PLACEMENTS],
+        help="where the sensor is worn: foot (on the shoe), ankle or shank (default ankle)",
+    )
     s.add_argument("--jitter", type=float, dest="timestamp_jitter_s", help="timestamp jitter std in s")
     s.add_argument("--drift", type=float, dest="clock_drift_ppm", help="sensor clock drift in ppm")
     s.add_argument("--packet-loss", type=float, dest="packet_loss", help="probability a packet is lost")
@@ -378,6 +383,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
             "timestamp_jitter_s",
             "clock_drift_ppm",
             "packet_loss",
+            "placement",
         )
         if getattr(args, k) is not None
     }

@@ -20,7 +20,7 @@ from imu_app.sim._peripheral import (
     samples_from_simulator,
 )
 from imu_app.sim._radio import VirtualController, VirtualLink, virtual_controller, virtual_device
-from imu_app.sim._sensor import SensorParams
+from imu_app.sim._sensor import PLACEMENTS, SensorParams
 from imu_app.sim._simulate import EXERCISES, Simulation, simulate
 from imu_app.sim._truth import (
     TRUTH_SCHEMA,
@@ -35,6 +35,7 @@ from imu_app.sim._truth import (
 
 __all__ = [
     "EXERCISES",
+    "PLACEMENTS",
     "TRUTH_SCHEMA",
     "EmulatedSensor",
     "SensorFaults",

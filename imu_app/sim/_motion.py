@@ -4,7 +4,9 @@ The pose of the shank is described by the position of the ankle joint centre in 
 the athlete's left, z up, metres) and three angles of the shank (radians): ``theta`` sagittal tilt (top of
 the shank forward, i.e. dorsiflexion when the foot is flat), ``phi`` frontal tilt (top of the shank to the
 right) and ``psi`` heading. A foot angle ``beta`` (heel raised about the metatarsal heads) moves the ankle for
-calf raises.
+calf raises; the foot's own pitch about the ankle ``foot`` (heel up, toes down positive; the ankle stays
+where it is) turns the foot in push-off, flight and landing. The foot's pitch in the world is
+``beta + foot``.
 
 Every coordinate is a sum of
 
@@ -177,6 +179,10 @@ class Additive:
         ``amp (s/tau)^2 exp(-s/tau)``: a bump with zero value and slope at onset and no lasting offset.
     ``"burst"``
         ``amp sin^2(pi s/tau) sin(omega s)`` for ``s < tau``: a burst of sway (stumble).
+
+    ``past_mount`` marks a transient of the mount itself (the shoe's sole and upper springing back at
+    toe-off): the sensor feels it directly, not through the mount's resonance, which filters the segment's
+    motion only (see :func:`imu_app.sim._sensor.run_sensor`).
     """
 
     channel: int
@@ -185,6 +191,7 @@ class Additive:
     amp: float
     tau: float
     omega: float = 0.0
+    past_mount: bool = False
 
     @property
     def support_s(self) -> float:
@@ -245,12 +252,13 @@ class Motion:
     sway: list[Sway] = field(default_factory=list)
     additives: list[Additive] = field(default_factory=list)
     body_z: Track | None = None
+    foot: Track | None = None
     _tails: dict[int, tuple[np.ndarray, np.ndarray]] | None = None
 
     def _tail_tables(self) -> dict[int, tuple[np.ndarray, np.ndarray]]:
         if self._tails is None:
             tables = {}
-            for ch in range(6):
+            for ch in range(8):
                 items = sorted((a.t0 + a.support_s, a.tail) for a in self.additives if a.channel == ch)
                 ends = np.array([e for e, _ in items], dtype=np.float64)
                 cum = np.concatenate([[0.0], np.cumsum([v for _, v in items])])
@@ -259,13 +267,16 @@ class Motion:
         return self._tails
 
     def evaluate(self, t: np.ndarray, sway_knot_s: float = 0.005) -> np.ndarray:
-        """Pose channels at times ``t`` (sorted), shape ``(len(t), 6)``, plus foot angle as column 6."""
+        """Pose channels at times ``t`` (sorted), shape ``(len(t), 8)``: the six of :data:`CHANNELS`, the heel
+        raise ``beta`` (column 6) and the foot's pitch about the ankle (column 7)."""
         n = t.shape[0]
-        out = np.zeros((n, 7))
+        out = np.zeros((n, 8))
         for ch, tracks in self.tracks.items():
             for tr in tracks:
                 out[:, ch] += tr.evaluate(t)
         out[:, 6] = self.beta.evaluate(t)
+        if self.foot is not None:
+            out[:, 7] = self.foot.evaluate(t)
         tails = self._tail_tables()
         t_lo, t_hi = t[0], t[-1]
         for add in self.additives:

@@ -8,6 +8,7 @@ timestamp jitter and packet loss are applied.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 from dataclasses import dataclass
@@ -15,10 +16,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from imu_app.core import STANDARD_GRAVITY_M_S2, ImuData, RecordingMeta, SimulationError, find_gaps
+from imu_app.core import STANDARD_GRAVITY_M_S2, ImuData, Placement, RecordingMeta, SimulationError, find_gaps
 from imu_app.sim._motion import Motion
 
-__all__ = ["SensorParams", "SensorRun", "mounting_matrix", "run_sensor"]
+__all__ = ["PLACEMENTS", "SensorParams", "SensorRun", "mounting_matrix", "run_sensor"]
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +31,14 @@ _CHUNK = 65_536
 #: Sensor position in the shank frame (x up the shank, z out of the lateral side): 10 cm above the ankle
 #: joint centre, on the skin of the lateral distal shank (about 4.5 cm from the tibial axis).
 SENSOR_OFFSET_M = np.array([0.10, 0.0, 0.045])
+#: Mid-shank placement: 20 cm above the ankle joint centre (about half of a 0.43 m shank), on the lateral
+#: side over the muscles (5 cm from the tibial axis).
+SHANK_OFFSET_M = np.array([0.20, 0.0, 0.05])
+#: Shoe placement, on the laces: 7 cm in front of the ankle joint centre and 2 cm below it (the dorsum of the
+#: midfoot), in the foot's frame with the foot flat (x forward, z up).
+SHOE_OFFSET_M = np.array([0.07, 0.0, -0.02])
+#: Where the sensor can be worn: on the shoe (the foot segment), at the ankle (distal shank), mid-shank.
+PLACEMENTS = (Placement.FOOT, Placement.ANKLE, Placement.SHANK)
 
 #: Ankle joint centre relative to the metatarsal heads (foot flat): 13 cm behind, 8 cm above. The heel
 #: raise of a calf raise rotates this vector about the metatarsal heads.
@@ -59,6 +68,12 @@ class SensorParams:
         ``"lateral"``: x up the shank, z out of the lateral side. ``"random"``: a uniformly random rotation
         drawn from the seed. Or ``(roll, pitch, yaw)`` in degrees of the sensor relative to ``"lateral"``
         (``R = Rz(yaw) Ry(pitch) Rx(roll)``, sensor axes expressed in the lateral frame).
+    placement
+        Which segment carries the sensor (:class:`~imu_app.core.Placement`): ``"foot"`` (on the shoe's laces,
+        moves with the foot), ``"ankle"`` (distal shank, just above the malleolus; the default) or ``"shank"``
+        (mid shank). The reference mounting is the same frame on each segment: x along the shank (up when
+        standing), z lateral; on the shoe it is the frame the shank's would be with the foot flat and the
+        shank upright. Each placement has its own mount resonance (see :data:`MOUNT_RESONANCE`).
     timestamp_jitter_s
         Standard deviation of jitter on the reported timestamps; sampling itself stays regular. Limited to
         a quarter of a period so that timestamps stay increasing and a jitter is never mistaken for a gap.
@@ -79,6 +94,7 @@ class SensorParams:
     acc_bias_g: float = 0.01
     gyr_bias_dps: float = 0.5
     mounting: str | tuple[float, float, float] = "lateral"
+    placement: str = Placement.ANKLE
     timestamp_jitter_s: float = 0.0
     clock_drift_ppm: float = 0.0
     packet_loss: float = 0.0
@@ -105,6 +121,8 @@ class SensorParams:
             raise SimulationError(
                 f"clock_drift_ppm of {self.clock_drift_ppm} is not a clock; use |ppm| <= 10000"
             )
+        if self.placement not in PLACEMENTS:
+            raise SimulationError(f"placement must be one of {', '.join(PLACEMENTS)}, got {self.placement!r}")
         if isinstance(self.mounting, str):
             if self.mounting not in ("lateral", "random"):
                 raise SimulationError(
@@ -182,8 +200,15 @@ def world_rotation(theta: np.ndarray, phi: np.ndarray, psi: np.ndarray) -> np.nd
     return r
 
 
-def pose_on_grid(motion: Motion, t: np.ndarray, leg: str) -> tuple[np.ndarray, np.ndarray]:
-    """Sensor position (n, 3) in the world and shank-to-world rotation (n, 3, 3) at times ``t``."""
+def pose_on_grid(
+    motion: Motion, t: np.ndarray, leg: str, placement: str = "ankle"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sensor position (n, 3) in the world and the rotation (n, 3, 3) of its reference frame at times ``t``.
+
+    On the shank the reference frame is the shank's; on the shoe it is the foot's pitch (heel raise about
+    the metatarsal heads ``beta`` plus the foot's rotation about the ankle) applied to the upright frame, so
+    that with the foot flat it coincides with the shank's standing frame.
+    """
     ch = motion.evaluate(t)
     back, up = ANKLE_FROM_MTP_M
     length = math.hypot(back, up)
@@ -192,15 +217,20 @@ def pose_on_grid(motion: Motion, t: np.ndarray, leg: str) -> tuple[np.ndarray, n
     ankle = ch[:, 0:3].copy()
     ankle[:, 0] += length * (math.cos(gamma0) - np.cos(gamma0 + beta))
     ankle[:, 2] += length * (np.sin(gamma0 + beta) - math.sin(gamma0))
+    if placement == Placement.FOOT:
+        foot = world_rotation(beta + ch[:, 7], np.zeros_like(beta), ch[:, 5])
+        return ankle + foot @ SHOE_OFFSET_M, foot @ shank_neutral(leg)
     rot = world_rotation(ch[:, 3], ch[:, 4], ch[:, 5]) @ shank_neutral(leg)
-    pos = ankle + rot @ SENSOR_OFFSET_M
-    return pos, rot
+    offset = SHANK_OFFSET_M if placement == "shank" else SENSOR_OFFSET_M
+    return ankle + rot @ offset, rot
 
 
-def ideal_signals(motion: Motion, t_mid: np.ndarray, dt: float, leg: str) -> tuple[np.ndarray, np.ndarray]:
-    """Specific force (g) and angular rate (deg/s) in the shank frame at uniform times ``t_mid``."""
+def ideal_signals(
+    motion: Motion, t_mid: np.ndarray, dt: float, leg: str, placement: str = "ankle"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Specific force (g) and angular rate (deg/s) in the sensor's reference frame at uniform ``t_mid``."""
     t = np.concatenate([[t_mid[0] - dt], t_mid, [t_mid[-1] + dt]])
-    pos, rot = pose_on_grid(motion, t, leg)
+    pos, rot = pose_on_grid(motion, t, leg, placement)
     acc_w = (pos[2:] - 2.0 * pos[1:-1] + pos[:-2]) / (dt * dt)
     acc_w[:, 2] += STANDARD_GRAVITY_M_S2
     r_mid = rot[1:-1]
@@ -209,7 +239,7 @@ def ideal_signals(motion: Motion, t_mid: np.ndarray, dt: float, leg: str) -> tup
     r_dot = (rot[2:] - rot[:-2]) / (2.0 * dt)
 
     def omega(i: int, j: int) -> np.ndarray:
-        # Element (i, j) of R^T dR/dt, the skew-symmetric angular-rate matrix in the shank frame.
+        # Element (i, j) of R^T dR/dt, the skew-symmetric angular-rate matrix in the sensor's frame.
         return np.sum(r_mid[:, :, i] * r_dot[:, :, j], axis=1)
 
     w = 0.5 * np.stack(
@@ -217,6 +247,70 @@ def ideal_signals(motion: Motion, t_mid: np.ndarray, dt: float, leg: str) -> tup
         axis=1,
     )
     return f, np.degrees(w)
+
+
+@dataclass(frozen=True)
+class MountResonance:
+    """The mount's principal axes (columns, in the sensor's reference frame) and one filter per axis."""
+
+    axes: np.ndarray
+    sos: tuple[np.ndarray, np.ndarray, np.ndarray]
+
+    def initial_state(self, f0: np.ndarray) -> list[np.ndarray]:
+        g = self.axes.T @ f0
+        return [signal.sosfilt_zi(sos) * g[k] for k, sos in enumerate(self.sos)]
+
+    def apply(self, f: np.ndarray, state: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]]:
+        g = f @ self.axes
+        out = np.empty_like(g)
+        new_state = []
+        for k, sos in enumerate(self.sos):
+            out[:, k], zk = signal.sosfilt(sos, g[:, k], zi=state[k])
+            new_state.append(zk)
+        return out @ self.axes.T, new_state
+
+
+def mount_resonance(placement: str, rng: np.random.Generator) -> MountResonance:
+    """The sensor's mount as three spring-dampers on its segment, along principal axes at a random
+    orientation: each the base-excitation transmissibility ``(2 zeta w s + w^2) / (s^2 + 2 zeta w s + w^2)``
+    at the internal rate, with its own frequency (a strap or a shoe is stiffer in some directions than in
+    others, so an impact along one segment axis rings all three sensor axes, at different frequencies).
+
+    Notes
+    -----
+    A sensor strapped over skin or clipped to a shoe is a mass on a spring: below its resonance it follows
+    the segment (gravity and the limb's own motion pass unchanged), an impact rings it at its resonance and
+    the ringing decays with ``exp(-zeta w t)``. Frequency and damping are drawn per run from
+    :data:`MOUNT_RESONANCE`.
+    """
+    (f_lo, f_hi), (z_lo, z_hi) = MOUNT_RESONANCE[placement]
+    axes = mounting_matrix("random", rng)
+    sos = []
+    for _ in range(3):
+        w = 2.0 * math.pi * float(rng.uniform(f_lo, f_hi))
+        zeta = float(rng.uniform(z_lo, z_hi))
+        b, a = signal.bilinear([2.0 * zeta * w, w * w], [1.0, 2.0 * zeta * w, w * w], fs=INTERNAL_RATE_HZ)
+        sos.append(signal.tf2sos(b, a))
+    return MountResonance(axes=axes, sos=(sos[0], sos[1], sos[2]))
+
+
+#: Resonance (Hz) and damping ratio of the sensor on its mount, per placement (ranges drawn per run).
+#: Shoe: measured on a shoe-worn accelerometer after drop-jump landings (the five real trials in
+#: ``benchmarks/bench_realism.py``): the axes ring at 55-85 Hz and the envelope falls about e-fold in
+#: 20-25 ms (zeta about 0.1). Ankle: a tight strap over the thin tissue above the malleolus; the foot-ankle
+#: system's own resonance lies at 15-35 Hz under vertical vibration (Kim et al. 2013) and a strap adds
+#: 30-60 Hz (see firmware_notes); the distal shank rings at 35-55 Hz here, better damped than a shoe. Shank:
+#: over the calf muscles, whose soft-tissue vibrations after heel strike lie at 10-40 Hz and are damped by
+#: muscle activity (Wakeling, Nigg 2003); the lower, most damped resonance.
+#:
+#: References: Wakeling JM, Liphardt A-M, Nigg BM (2003). Muscle activity reduces soft-tissue resonance at
+#: heel-strike during walking. J Biomech 36(12):1761-1769. doi:10.1016/S0021-9290(03)00216-1. Kim JH et al.
+#: (2013). Transmission of vertical vibration to the human foot and ankle. Ann Biomed Eng.
+MOUNT_RESONANCE: dict[str, tuple[tuple[float, float], tuple[float, float]]] = {
+    Placement.FOOT: ((55.0, 85.0), (0.07, 0.11)),
+    "ankle": ((35.0, 55.0), (0.15, 0.25)),
+    "shank": ((18.0, 30.0), (0.25, 0.35)),
+}
 
 
 @dataclass(frozen=True)
@@ -248,6 +342,12 @@ def run_sensor(
     The anti-aliasing filter is a 2nd-order Butterworth low-pass at 0.45 x ODR (at most 800 Hz), close to
     the default digital filter of MEMS IMUs, which set their bandwidth to about ODR/2. It is causal, so a
     low ODR delays sharp events by a fraction of a sample period, as a real sensor does.
+
+    The mount's resonance filters the segment's motion; the transients of the mount itself (additives
+    marked ``past_mount``, the shoe's release at toe-off) reach the sensor unfiltered. On the real shoe-worn
+    drop jumps the release rises by several g within one 2.5-ms sample (over 1000 g/s) and is back near
+    the flight's level within some 15 ms, whereas the shoe's 55-85-Hz resonance would round it into a 5-g
+    bump ringing for 50 ms (``benchmarks/bench_realism.py``).
     """
     fs = float(sensor.sample_rate_hz)
     drift = 1.0 + sensor.clock_drift_ppm * 1e-6
@@ -263,14 +363,29 @@ def run_sensor(
     n_int = math.ceil(motion.duration_s / dt) + 2
     cutoff = min(0.45 * fs, 800.0)
     sos = signal.butter(2, cutoff, fs=INTERNAL_RATE_HZ, output="sos")
+    resonance = mount_resonance(sensor.placement, rng)
+    direct = [a for a in motion.additives if a.past_mount]
+    bare = dataclasses.replace(
+        motion, additives=[a for a in motion.additives if not a.past_mount], _tails=None
+    )
     zi = None
+    zi_mount = None
     prev: tuple[float, np.ndarray] | None = None
     acc = np.full((n_samples, 3), np.nan)
     gyr = np.full((n_samples, 3), np.nan)
     for start in range(0, n_int, _CHUNK):
         idx = np.arange(start, min(start + _CHUNK, n_int))
         tg = idx * dt
-        f, w = ideal_signals(motion, tg, dt, leg)
+        f, w = ideal_signals(motion, tg, dt, leg, sensor.placement)
+        f_direct = None
+        if any(a.t0 < tg[-1] + dt and a.t0 + a.support_s > tg[0] - dt for a in direct):
+            f_bare, _ = ideal_signals(bare, tg, dt, leg, sensor.placement)
+            f_direct, f = f - f_bare, f_bare
+        if zi_mount is None:
+            zi_mount = resonance.initial_state(f[0])
+        f, zi_mount = resonance.apply(f, zi_mount)
+        if f_direct is not None:
+            f = f + f_direct
         x = np.concatenate([f, w], axis=1) @ np.kron(np.eye(2), mount)
         if zi is None:
             zi = signal.sosfilt_zi(sos)[:, :, None] * x[0][None, None, :]

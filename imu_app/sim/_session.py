@@ -31,6 +31,19 @@ import numpy as np
 
 from imu_app.core import STANDARD_GRAVITY_M_S2
 from imu_app.core.stabilisation import balance_end_s, time_to_stabilisation
+from imu_app.sim._limb import (
+    HEEL_STRIKE_CONTACT_S,
+    HOVER_PITCH,
+    draw_flight_limb,
+    flight_limb,
+    heel_drop,
+    heel_rise_s,
+    heel_strike_ankle,
+    plant_ankle,
+    push_off_foot,
+    toe_off_ankle,
+    toe_off_release,
+)
 from imu_app.sim._motion import Additive, Motion, Sway, Track
 from imu_app.sim._sensor import ideal_signals
 from imu_app.sim._truth import TruthContact, TruthLanding, TruthRep, TruthSet
@@ -70,7 +83,8 @@ class Flight:
     """One flight: duration, change of landing height, ankle displacement, and the leg's motion in it.
 
     ``reach_mps`` is the downward velocity of the foot relative to the body just before touch-down (leg
-    extension, the pre-landing reach).
+    extension, the pre-landing reach). ``passive`` marks a flight that starts by stepping off a box, without
+    a push (the leg hardly tucks).
     """
 
     duration_s: float
@@ -78,6 +92,7 @@ class Flight:
     dx_m: float = 0.0
     dy_m: float = 0.0
     reach_mps: float = 0.25
+    passive: bool = False
 
     def takeoff_speed(self) -> float:
         t = self.duration_s
@@ -102,6 +117,7 @@ class Session:
         self.ph = Track(0.0, 0.0)
         self.ps = Track(0.0, 0.0)
         self.beta = Track(0.0, 0.0)
+        self.foot = Track(0.0, 0.0)
         self.env = Track(0.0, SWAY_DOUBLE_DPS)
         self.additives: list[Additive] = []
         self.contacts: list[TruthContact] = []
@@ -120,7 +136,7 @@ class Session:
 
     # ------------------------------------------------------------------ helpers
     def _all(self) -> tuple[Track, ...]:
-        return (self.x, self.y, self.zb, self.zr, self.th, self.ph, self.ps, self.beta)
+        return (self.x, self.y, self.zb, self.zr, self.th, self.ph, self.ps, self.beta, self.foot)
 
     def _sync(self, tracks: tuple[Track, ...] | None = None) -> None:
         """Bring every track that lags behind up to ``self.t``, resting."""
@@ -196,12 +212,14 @@ class Session:
             tr.hold(t_heel)
         self.zb.to(t1, self.ground_m + Z_HOP_M, v0, -G)
         # At takeoff the leg is fully extended: the ankle moves with the body.
-        self.zr.to(t1, 0.0, 0.0, 0.0)
+        toe_off_ankle(self.zr, t1, self.rng)
         # The ankle leaves the ground with part of the body's horizontal speed, gained over the heel rise.
         self.x.to(t1, self.x.p + 0.35 * vx * rise_s, 0.7 * vx, 0.0)
         self.y.to(t1, self.y.p + 0.35 * vy * rise_s, 0.7 * vy, 0.0)
         self.th.to(t1, theta_takeoff, -60 * DEG, 0.0)
         self.beta.hold(t1)
+        push_off_foot(self.foot, t_heel, t1, self.rng)
+        self.additives.append(toe_off_release(t1, self.rng))
         self.t = t1
         self._close_hold(ended_by="hop")
         self._takeoff()
@@ -237,10 +255,15 @@ class Session:
         self.y.hold(t1)
         self.th.to(t1, THETA_STAND, -60 * DEG, 0.0)
         self.beta.hold(t1)
+        # The foot rolls over the edge: it leaves toes last, a little pitched, turning slowly.
+        self.foot.hold(t1 - unload_s)
+        self.foot.to(
+            t1, float(self.rng.uniform(5.0, 12.0)) * DEG, float(self.rng.uniform(60, 150)) * DEG, 0.0
+        )
         self.t = t1
         self._close_hold(ended_by="hop")
         self._takeoff()
-        return Flight(duration_s=duration, dz_m=dz, dx_m=dx_m, reach_mps=reach_mps)
+        return Flight(duration_s=duration, dz_m=dz, dx_m=dx_m, reach_mps=reach_mps, passive=True)
 
     def _takeoff(self) -> None:
         if self._pending_landing is not None:
@@ -255,18 +278,25 @@ class Session:
     def fly(
         self, flight: Flight, *, theta_landing: float = 2.0 * DEG, phi_landing: float | None = None
     ) -> None:
-        """Ballistic flight of the body; the ankle tucks and then reaches for the ground."""
+        """Ballistic flight of the body; the leg tucks and then reaches for the ground
+        (:func:`imu_app.sim._limb.flight_limb`)."""
         t0 = self.t
         t1 = t0 + flight.duration_s
         zb0 = self.zb.p
         self.zb.to(t1, zb0 + flight.dz_m, flight.landing_speed(), -G)
-        # One quintic from rest relative to the body to the pre-landing reach: the foot first lifts a
-        # little (knee flexion), then extends towards the ground.
-        self.zr.to(t1, 0.0, -flight.reach_mps, 0.0)
+        flight_limb(
+            zr=self.zr,
+            theta=self.th,
+            foot=self.foot,
+            t0=t0,
+            t1=t1,
+            reach_mps=flight.reach_mps,
+            theta_landing=theta_landing,
+            limb=draw_flight_limb(self.rng, flight.duration_s, passive=flight.passive),
+        )
         vx, vy = flight.dx_m / flight.duration_s, flight.dy_m / flight.duration_s
         self.x.to(t1, self.x.p + flight.dx_m, 0.9 * vx, 0.0)
         self.y.to(t1, self.y.p + flight.dy_m, 0.9 * vy, 0.0)
-        self.th.to(t1, theta_landing, 20 * DEG, 0.0)
         self.ground_m += flight.dz_m
         if phi_landing is not None:
             self.ph.to(t1, phi_landing, 0.0, 0.0)
@@ -315,20 +345,45 @@ class Session:
         t0 = self.t
         self._pending_landing = t0
         self._pending_role = role
-        self._touch_down(ankle_share=ANKLE_SHARE, v_after_x=0.1 * self.x.v, v_after_y=0.1 * self.y.v)
+        heel_strike = contact_s > HEEL_STRIKE_CONTACT_S
+        share = ANKLE_SHARE_ABSORB if heel_strike else ANKLE_SHARE
+        self._touch_down(ankle_share=share, v_after_x=0.1 * self.x.v, v_after_y=0.1 * self.y.v)
         t1 = t0 + contact_s
         v0 = flight.takeoff_speed()
+        level = self.zb.p - (Z_HOP_M - Z_ANKLE_M)
         self.zb.to(t1, self.zb.p, v0, -G)
+        t_rise = t1 - heel_rise_s(self.rng, contact_s)
+        t_down = self._heel_drop(t0, heel_strike=heel_strike)
+        if heel_strike:
+            self._add(heel_strike_ankle(self.zr, self.zb, t_down, level, self.rng), self.zr)
+            plant_ankle(self.zr, self.zb, np.linspace(t_down + 0.03, t_rise, 5), level)
         # The ankle catches up with the body in the late push-off (the burst of plantarflexion).
-        self.zr.to(t1, 0.0, 0.0, 0.0)
+        toe_off_ankle(self.zr, t1, self.rng)
         vx, vy = flight.dx_m / flight.duration_s, flight.dy_m / flight.duration_s
         self.x.to(t1, self.x.p + 0.03 * np.sign(vx), 0.7 * vx, 0.0)
         self.y.to(t1, self.y.p + 0.03 * np.sign(vy), 0.7 * vy, 0.0)
         theta_land = self.th.p
         self.th.to(t0 + 0.5 * contact_s, theta_land + dtheta, 0.0, 0.0).to(t1, theta_takeoff, -80 * DEG, 0.0)
+        self.foot.hold(t_rise) if heel_strike else self.foot.to(t_rise, self.foot.p, 0.0, 0.0)
+        push_off_foot(self.foot, t_rise, t1, self.rng)
+        self.additives.append(toe_off_release(t1, self.rng))
         self.t = t1
         self._sync()
         self._takeoff()
+
+    def _heel_drop(self, t0: float, *, heel_strike: bool) -> float:
+        t_down, arrests = heel_drop(
+            self.foot, t0, self.rng, heel_strike=heel_strike, floor_pitch=0.0 if heel_strike else HOVER_PITCH
+        )
+        for add in arrests:
+            self._add(add, self.foot)
+        return t_down
+
+    def _heel_down(self, t0: float, t1: float, level_m: float) -> None:
+        """After touch-down at ``t0`` the heel comes down and the foot stays flat until ``t1``."""
+        t_down = self._heel_drop(t0, heel_strike=True)
+        self._add(heel_strike_ankle(self.zr, self.zb, t_down, level_m, self.rng), self.zr)
+        plant_ankle(self.zr, self.zb, np.linspace(t_down + 0.03, t1, 4), level_m)
 
     def land_hold(
         self,
@@ -366,7 +421,7 @@ class Session:
         self._touch_down(ankle_share=ANKLE_SHARE_ABSORB, v_after_x=0.05 * self.x.v, v_after_y=0.05 * self.y.v)
         t1 = t0 + settle_s
         self.zb.to(t1, self.ground_m + Z_ANKLE_M, 0.0, 0.0)
-        self.zr.to(t1, 0.0, 0.0, 0.0)
+        self._heel_down(t0, t1, self.ground_m + Z_ANKLE_M)
         self.x.to(t1, self.x.p + 0.01, 0.0, 0.0)
         self.y.to(t1, self.y.p, 0.0, 0.0)
         self.th.to(t1, THETA_STAND + 4 * DEG, 0.0, 0.0)
@@ -441,7 +496,7 @@ class Session:
         self._touch_down(ankle_share=ANKLE_SHARE_ABSORB, v_after_x=0.05 * self.x.v, v_after_y=0.05 * self.y.v)
         t1 = t0 + settle_s
         self.zb.to(t1, self.ground_m + Z_ANKLE_M, 0.0, 0.0)
-        self.zr.to(t1, 0.0, 0.0, 0.0)
+        self._heel_down(t0, t1, self.ground_m + Z_ANKLE_M)
         self.x.to(t1, self.x.p + 0.01, 0.0, 0.0)
         self.y.to(t1, self.y.p, 0.0, 0.0)
         self.th.to(t1, THETA_STAND, 0.0, 0.0)
@@ -674,6 +729,7 @@ class Session:
             sway=sway,
             additives=list(self.additives),
             body_z=self.zb,
+            foot=self.foot,
         )
         self._stabilisation_truth(motion)
         return motion

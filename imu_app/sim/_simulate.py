@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from imu_app.core import EXERCISE_NAMES, ImuData, Placement, RecordingMeta, SimulationError
+from imu_app.core import EXERCISE_NAMES, ImuData, RecordingMeta, SimulationError
 from imu_app.sim._exercises import PLANS, options_of
 from imu_app.sim._exercises import _leg as check_leg
 from imu_app.sim._exercises import _positive as check_positive
@@ -89,7 +89,7 @@ def simulate(
     meta = RecordingMeta(
         device=DEVICE,
         firmware=None,
-        placement=Placement.ANKLE.value,
+        placement=sensor.placement,
         leg=leg,
         exercise=exercise,
         extra={"mounting": sensor.mounting_label, "seed": str(int(seed))},
