@@ -301,7 +301,12 @@ def _signals(data: ImuData, orientation: Orientation | None, params: CalfRaisePa
         mag = np.linalg.norm(f, axis=1)
         along = np.einsum("ij,ij->i", f, up)
         horiz2 = np.maximum(mag * mag - along * along, 0.0)
-        acc_v = (mag - 1.0 - 0.5 * horiz2) * STANDARD_GRAVITY_M_S2
+        # Where the force, averaged over a tenth of a second, leaves ``up`` by more than a calf raise's
+        # horizontal acceleration, the attitude estimate lags a turning sensor (a foot turns by its whole
+        # plantarflexion, 30 deg in a few tenths of a second), and the "correction" would be its error.
+        lag = _unit(moving_mean(f, max(1, round(0.1 * work_hz))))
+        trusted = 1.0 - np.einsum("ij,ij->i", lag, up) ** 2 < _MAX_HORIZONTAL_G**2
+        acc_v = (mag - 1.0 - 0.5 * np.where(trusted, horiz2, 0.0)) * STANDARD_GRAVITY_M_S2
         acc_v -= np.median(acc_v)
         dt = np.diff(t)
         vel = np.concatenate([[0.0], np.cumsum(0.5 * (acc_v[1:] + acc_v[:-1]) * dt)])
@@ -451,6 +456,11 @@ def _forward(frame: _Frame, t: np.ndarray, still: np.ndarray, acc_noise: float) 
 #: Prior size of each component of the sensor's position above the ankle (m): on the distal shank.
 _LEVER_PRIOR_M = 0.2
 
+
+#: Largest horizontal acceleration (g) of the ankle in a calf raise, averaged over a tenth of a second (the
+#: heel strike's reaches 0.2-0.3 g for 30 ms): a force further from the estimated ``up`` is an attitude that
+#: lags the sensor's turning.
+_MAX_HORIZONTAL_G = 0.1
 
 #: Shortening of the slow specific force (g) by the sensor's turning within the averaging above which the
 #: force is no reading of the accelerometer's bias: 3 mg, a turn of about 9 deg within the second. A knee
