@@ -414,6 +414,30 @@ def _without_rotation(sig: _Signals, moving: np.ndarray) -> _Signals:
     return dataclasses.replace(sig, acc_v=acc_v, acc_f=acc_f, acc_f_noise=noise)
 
 
+#: Largest rotation (deg, median over the rises of a stretch) of a sensor on the shank in a calf raise's
+#: rise: the rise tilts the shank by 2-4 deg with the knee straight and 5-8 deg bent, sway adds a few. A
+#: sensor on the foot turns with the whole plantarflexion, 20-35 deg (Hébert-Losier et al. 2009).
+_MAX_SHANK_TURN_DEG = 12.0
+
+
+def _on_the_foot(sig: _Signals, start_s: np.ndarray, top_s: np.ndarray) -> bool:
+    """Whether the sensor turns with the foot in the rises from ``start_s`` to ``top_s`` (by more than
+    :data:`_MAX_SHANK_TURN_DEG`, median), which only a gyroscope tells.
+
+    On the foot the sensor's vertical motion *is* the foot's rotation about the metatarsal heads, so the
+    rotation must stay in the signal: removing the lever acceleration of a turning shank
+    (:func:`_without_rotation`, fitted to the sway of a shank at rest) took the whole rise out of it, or
+    turned it over.
+    """
+    if not sig.gyro or sig.tilt_sum is None or start_s.size == 0:
+        return False
+    turns = [
+        abs(_level(sig, b - 0.05, b + 0.05) - _level(sig, a - 0.15, a))
+        for a, b in zip(start_s, top_s, strict=True)
+    ]
+    return float(np.median(turns)) > _MAX_SHANK_TURN_DEG
+
+
 #: Gravity's direction in the start frame is followed over this long (s): far longer than a rep, whose
 #: forward acceleration averages to nil over it, and short against the integration's drift.
 _UP_SPAN_S = 10.0
@@ -1381,9 +1405,10 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
     )
     # Finally each rep's rise and lowering together: where they meet without a pause, fits of one at a
     # time pull each other's edge towards the junction.
-    sig = _without_rotation(
-        sig, _during(t, rise.onset_s, rise.duration_s) | _during(t, low.onset_s, low.duration_s)
-    )
+    if not _on_the_foot(sig, rise.onset_s, rise.onset_s + rise.duration_s):
+        sig = _without_rotation(
+            sig, _during(t, rise.onset_s, rise.duration_s) | _during(t, low.onset_s, low.duration_s)
+        )
     rise, low = _joint_refine(sig, rise, low, prev_end=prev_end, next_s=np.fmin(next_any, bend_on))
     lower, lowering_s = _from_top(rise.onset_s + rise.duration_s, low.onset_s, low.onset_s + low.duration_s)
     bottom = lower + np.minimum(lowering_s, params.max_transition_s)
