@@ -1405,7 +1405,8 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
     )
     # Finally each rep's rise and lowering together: where they meet without a pause, fits of one at a
     # time pull each other's edge towards the junction.
-    if not _on_the_foot(sig, rise.onset_s, rise.onset_s + rise.duration_s):
+    on_foot = _on_the_foot(sig, rise.onset_s, rise.onset_s + rise.duration_s)
+    if not on_foot:
         sig = _without_rotation(
             sig, _during(t, rise.onset_s, rise.duration_s) | _during(t, low.onset_s, low.duration_s)
         )
@@ -1458,6 +1459,7 @@ def _segment_reps(sig: _Signals, min_area_m: float, params: CalfRaiseParams) -> 
                 "tilt_deg": None
                 if not sig.gyro
                 else _level(sig, f.top_s - 0.05, f.top_s + 0.05) - _level(sig, f.start_s - 0.15, f.start_s),
+                "on_foot": on_foot,
                 "pause_end_s": max(float(pause_end[j]), f.bottom_s)
                 if pause_end[j] <= f.bottom_s + params.max_pause_s
                 else None,
@@ -1920,11 +1922,16 @@ def _assemble(
                 for r in members
             ]
         )
+        # A sensor on the foot turns with the whole plantarflexion and rises on a shorter lever than the
+        # ankle: its turn is the range, and it tells nothing of the knee.
+        on_foot = all(r["on_foot"] for r in members)
+        if on_foot:
+            ranges = np.abs(np.array([r["tilt_deg"] for r in members]))
         full = float(np.quantile(ranges, 0.75))
         partial = ranges < params.partial_fraction * full
         pauses = [r["pause_end_s"] - r["bottom_s"] for r in members if r["pause_end_s"] is not None]
         typical_pause = float(np.median(pauses)) if pauses else 0.0
-        knees = _knees(members, partial, params)
+        knees = {} if on_foot else _knees(members, partial, params)
         set_reps = []
         for r, is_partial in zip(members, partial, strict=True):
             end = r["pause_end_s"] if r["pause_end_s"] is not None else r["bottom_s"] + typical_pause
@@ -1940,7 +1947,9 @@ def _assemble(
                     top_hold_s=r["lower_s"] - r["top_s"],
                     eccentric_s=r["bottom_s"] - r["lower_s"],
                     bottom_pause_s=end - r["bottom_s"],
-                    range_deg=_range_deg(_arc_deg(r["fit_rise_m"], lever, start), r["tilt_deg"]),
+                    range_deg=abs(r["tilt_deg"])
+                    if on_foot
+                    else _range_deg(_arc_deg(r["fit_rise_m"], lever, start), r["tilt_deg"]),
                     partial=bool(is_partial),
                     knee=knee,
                     set_index=set_index,
