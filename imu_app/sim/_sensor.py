@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import signal
 
-from imu_app.core import STANDARD_GRAVITY_M_S2, ImuData, RecordingMeta, SimulationError, find_gaps
+from imu_app.core import STANDARD_GRAVITY_M_S2, ImuData, Placement, RecordingMeta, SimulationError, find_gaps
 from imu_app.sim._motion import Motion
 
 __all__ = ["SensorParams", "SensorRun", "mounting_matrix", "run_sensor"]
@@ -30,6 +30,11 @@ _CHUNK = 65_536
 #: Sensor position in the shank frame (x up the shank, z out of the lateral side): 10 cm above the ankle
 #: joint centre, on the skin of the lateral distal shank (about 4.5 cm from the tibial axis).
 SENSOR_OFFSET_M = np.array([0.10, 0.0, 0.045])
+#: Foot placement, on the shoe's laces: 7 cm in front of the ankle joint centre and 2 cm below it (the dorsum
+#: of the midfoot), in the foot's frame with the foot flat (x forward, z up).
+SHOE_OFFSET_M = np.array([0.07, 0.0, -0.02])
+#: Where the sensor can be worn: at the ankle (distal shank) or on the foot (the shoe).
+PLACEMENTS = (Placement.ANKLE, Placement.FOOT)
 
 #: Ankle joint centre relative to the metatarsal heads (foot flat): 13 cm behind, 8 cm above. The heel
 #: raise of a calf raise rotates this vector about the metatarsal heads.
@@ -59,6 +64,12 @@ class SensorParams:
         ``"lateral"``: x up the shank, z out of the lateral side. ``"random"``: a uniformly random rotation
         drawn from the seed. Or ``(roll, pitch, yaw)`` in degrees of the sensor relative to ``"lateral"``
         (``R = Rz(yaw) Ry(pitch) Rx(roll)``, sensor axes expressed in the lateral frame).
+    placement
+        Which segment carries the sensor (:class:`~imu_app.core.Placement`): ``"ankle"`` (distal shank, just
+        above the malleolus; the default) or ``"foot"`` (on the shoe's laces, turning with the foot: in a
+        calf raise by the foot's whole plantarflexion about the metatarsal heads, where the shank turns by a
+        few degrees). The reference mounting is the same frame on each segment: on the foot it is the frame
+        the shank's would be with the foot flat and the shank upright.
     timestamp_jitter_s
         Standard deviation of jitter on the reported timestamps; sampling itself stays regular. Limited to
         a quarter of a period so that timestamps stay increasing and a jitter is never mistaken for a gap.
@@ -79,6 +90,7 @@ class SensorParams:
     acc_bias_g: float = 0.01
     gyr_bias_dps: float = 0.5
     mounting: str | tuple[float, float, float] = "lateral"
+    placement: str = Placement.ANKLE
     timestamp_jitter_s: float = 0.0
     clock_drift_ppm: float = 0.0
     packet_loss: float = 0.0
@@ -105,6 +117,8 @@ class SensorParams:
             raise SimulationError(
                 f"clock_drift_ppm of {self.clock_drift_ppm} is not a clock; use |ppm| <= 10000"
             )
+        if self.placement not in PLACEMENTS:
+            raise SimulationError(f"placement must be one of {', '.join(PLACEMENTS)}, got {self.placement!r}")
         if isinstance(self.mounting, str):
             if self.mounting not in ("lateral", "random"):
                 raise SimulationError(
@@ -182,8 +196,15 @@ def world_rotation(theta: np.ndarray, phi: np.ndarray, psi: np.ndarray) -> np.nd
     return r
 
 
-def pose_on_grid(motion: Motion, t: np.ndarray, leg: str) -> tuple[np.ndarray, np.ndarray]:
-    """Sensor position (n, 3) in the world and shank-to-world rotation (n, 3, 3) at times ``t``."""
+def pose_on_grid(
+    motion: Motion, t: np.ndarray, leg: str, placement: str = Placement.ANKLE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Sensor position (n, 3) in the world and the rotation (n, 3, 3) of its reference frame at times ``t``.
+
+    On the shank the reference frame is the shank's; on the foot it is the foot's pitch (the heel raise
+    about the metatarsal heads ``beta``) and heading applied to the upright frame, so that with the foot
+    flat it coincides with the shank's standing frame.
+    """
     ch = motion.evaluate(t)
     back, up = ANKLE_FROM_MTP_M
     length = math.hypot(back, up)
@@ -192,15 +213,20 @@ def pose_on_grid(motion: Motion, t: np.ndarray, leg: str) -> tuple[np.ndarray, n
     ankle = ch[:, 0:3].copy()
     ankle[:, 0] += length * (math.cos(gamma0) - np.cos(gamma0 + beta))
     ankle[:, 2] += length * (np.sin(gamma0 + beta) - math.sin(gamma0))
+    if placement == Placement.FOOT:
+        foot = world_rotation(beta, np.zeros_like(beta), ch[:, 5])
+        return ankle + foot @ SHOE_OFFSET_M, foot @ shank_neutral(leg)
     rot = world_rotation(ch[:, 3], ch[:, 4], ch[:, 5]) @ shank_neutral(leg)
     pos = ankle + rot @ SENSOR_OFFSET_M
     return pos, rot
 
 
-def ideal_signals(motion: Motion, t_mid: np.ndarray, dt: float, leg: str) -> tuple[np.ndarray, np.ndarray]:
-    """Specific force (g) and angular rate (deg/s) in the shank frame at uniform times ``t_mid``."""
+def ideal_signals(
+    motion: Motion, t_mid: np.ndarray, dt: float, leg: str, placement: str = Placement.ANKLE
+) -> tuple[np.ndarray, np.ndarray]:
+    """Specific force (g) and angular rate (deg/s) in the sensor's reference frame at uniform ``t_mid``."""
     t = np.concatenate([[t_mid[0] - dt], t_mid, [t_mid[-1] + dt]])
-    pos, rot = pose_on_grid(motion, t, leg)
+    pos, rot = pose_on_grid(motion, t, leg, placement)
     acc_w = (pos[2:] - 2.0 * pos[1:-1] + pos[:-2]) / (dt * dt)
     acc_w[:, 2] += STANDARD_GRAVITY_M_S2
     r_mid = rot[1:-1]
@@ -270,7 +296,7 @@ def run_sensor(
     for start in range(0, n_int, _CHUNK):
         idx = np.arange(start, min(start + _CHUNK, n_int))
         tg = idx * dt
-        f, w = ideal_signals(motion, tg, dt, leg)
+        f, w = ideal_signals(motion, tg, dt, leg, sensor.placement)
         x = np.concatenate([f, w], axis=1) @ np.kron(np.eye(2), mount)
         if zi is None:
             zi = signal.sosfilt_zi(sos)[:, :, None] * x[0][None, None, :]

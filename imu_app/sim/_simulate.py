@@ -89,7 +89,7 @@ def simulate(
     meta = RecordingMeta(
         device=DEVICE,
         firmware=None,
-        placement=Placement.ANKLE.value,
+        placement=Placement(sensor.placement).value,
         leg=leg,
         exercise=exercise,
         extra={"mounting": sensor.mounting_label, "seed": str(int(seed))},
