@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from imu_app.core import CATALOGUE, ContactRole, HoldEnd, Knee, Leg, SetKind, SimulationError
-from imu_app.sim._session import DEG, THETA_STAND, Flight, G, Session
+from imu_app.sim._session import DEG, THETA_STAND, CalfRepStyle, Flight, G, Session
 
 __all__ = ["PLANS", "options_of"]
 
@@ -472,6 +472,22 @@ def squat_drop(
 
 
 # ---------------------------------------------------------------------------------------------- calf raises
+#: Foot rate at the heel strike, as a share of the lowering's mean rate (a lowering onto the floor).
+STRIKE_SHARE = (0.25, 0.6)
+#: Lowerings slower than this (s) set the heel down more softly, in proportion to their speed.
+QUICK_LOWERING_S = 0.5
+#: Duration of the heel pad's arrest of the strike (s).
+STRIKE_S = (0.025, 0.04)
+#: Lowerings at least this long (s) are controlled enough to stop short of the floor now and then.
+SLOW_LOWERING_S = 0.8
+#: External rotation (deg) and frontal tilt (deg, either side) of the shank at the top of a full rep.
+TWIST_DEG = (1.0, 4.0)
+ROLL_DEG = (0.5, 2.0)
+#: Frontal sway of balancing on the forefoot in a rep: amplitude (deg) and frequency (Hz).
+WOBBLE_DEG = (0.2, 0.6)
+WOBBLE_HZ = (1.0, 2.5)
+
+
 def _calf_set(
     s: Session,
     n: int,
@@ -485,10 +501,39 @@ def _calf_set(
     on_floor: bool,
 ) -> None:
     """One set of calf raises. A heel that hangs below a step comes down a little differently every rep;
-    one on flat ground (``on_floor``) comes down onto the floor or stops short of it, never below."""
+    one on flat ground (``on_floor``) comes down onto the floor, with a heel strike, or after a slow
+    lowering sometimes stops short of it, never below.
+
+    Notes
+    -----
+    What real reps show beyond a clean rise and lowering (:class:`~imu_app.sim._session.CalfRepStyle`):
+
+    * The heel strike. A lowering onto the floor ends with the heel still moving; a shank sensor reads a
+      short transient of 1.3-1.4 g in real heel raises at about a second per rep. The foot's rate at the
+      strike is :data:`STRIKE_SHARE` of the lowering's mean rate, which makes 0.3-0.5 g above 1 g for
+      lowerings of about half a second; a slower, controlled lowering also keeps a smaller share
+      (:data:`QUICK_LOWERING_S`), so its heel comes down softly.
+    * The shank's rotation with the rise: the heel rise inverts the rearfoot, which turns the tibia
+      externally by a few degrees, and the shank tilts a little in the frontal plane; balancing on the
+      forefoot of one leg adds frontal sway (a burst of :data:`WOBBLE_DEG` at :data:`WOBBLE_HZ`).
+      With the sagittal tilt of the rise (2-4 deg straight, 5-8 deg bent knee), a rise of about 0.4 s
+      turns the shank at up to 25 deg/s, as real shank sensors read.
+    * Tempo: heel-raise tests are done at about one rep per 1-3 s (often to a metronome at 30 reps a
+      minute) through a plantarflexion range of about 20-35 deg [1]_; ``tempo`` chooses it, e.g.
+      ``(0.45, 0.0, 0.45, 0.25)`` for the fast reps of a test to fatigue.
+
+    References
+    ----------
+    .. [1] Hébert-Losier K, Newsham-West RJ, Schneiders AG, Sullivan SJ (2009). Raising the standards of
+       the calf-raise test: a systematic review. J Sci Med Sport 12(6):594-602.
+       doi:10.1016/j.jsams.2008.12.628
+    """
     rng = s.rng
     full = float(rng.uniform(*beta_top))
     bottom = float(rng.uniform(*beta_bottom))
+    # The athlete's own way of turning the shank with the rise, the same all set.
+    twist = float(rng.uniform(*TWIST_DEG)) * DEG
+    roll = float(rng.choice((-1.0, 1.0)) * rng.uniform(*ROLL_DEG)) * DEG
     # The knee goes back to the same bend for every bent-knee rep of a set (sway varies it, not a
     # deliberate adjustment between reps).
     bent = float(rng.uniform(15.0, 22.0)) * DEG
@@ -507,15 +552,33 @@ def _calf_set(
             b_top = bottom + (b_top - bottom) * float(rng.uniform(0.15, 0.32))
             tilt *= 0.3
         lowest = bottom + 0.03 * rng.standard_normal()
+        if on_floor:
+            # A quick lowering always comes down onto the floor; a slow one may stop short of it.
+            lowest = 0.0 if tem[2] < SLOW_LOWERING_S else max(lowest, 0.0)
+        share = (b_top - lowest) / max(full - bottom, 1e-9)
+        strike = 0.0
+        if on_floor and lowest == 0.0:
+            # A slower lowering is a controlled one, which sets the heel down more softly still.
+            soften = min(1.0, QUICK_LOWERING_S / tem[2])
+            strike = float(rng.uniform(*STRIKE_SHARE)) * soften * (b_top - lowest) / DEG / tem[2]
+        style = CalfRepStyle(
+            strike_dps=strike,
+            strike_s=float(rng.uniform(*STRIKE_S)),
+            twist_rad=twist * share,
+            roll_rad=roll * share,
+            wobble_rad=float(rng.uniform(*WOBBLE_DEG)) * DEG,
+            wobble_hz=float(rng.uniform(*WOBBLE_HZ)),
+        )
         s.calf_rep(
             tempo_s=tem,  # type: ignore[arg-type]
             beta_top=b_top,
-            beta_bottom=max(lowest, 0.0) if on_floor else lowest,
+            beta_bottom=lowest,
             theta_base=theta_base,
             theta_tilt=tilt,
             knee=knee,
             partial=i in partial,
             other_foot_at_end=other_foot,
+            heel=style,
         )
     s.end_set(SetKind.CALF_RAISES)
 

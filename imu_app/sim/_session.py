@@ -102,6 +102,35 @@ class Flight:
         return self.takeoff_speed() - G * self.duration_s
 
 
+@dataclass(frozen=True)
+class CalfRepStyle:
+    """How one calf raise departs from a clean minimum-jerk rise and lowering (all zero: a clean rep).
+
+    Attributes
+    ----------
+    strike_dps
+        Foot rotation rate (deg/s) at which the heel reaches the floor; the heel pad stops it within
+        ``strike_s``. Zero: the heel comes to rest without an impact (a controlled lowering, or a heel that
+        hangs below a step).
+    strike_s
+        Duration of the heel pad's arrest (s).
+    twist_rad
+        External rotation of the shank at the top of the rise (rad), following the rise.
+    roll_rad
+        Frontal tilt of the shank at the top (rad, either sign), following the rise.
+    wobble_rad, wobble_hz
+        Frontal-plane sway of balancing on the forefoot: a burst of this amplitude and frequency over the
+        rep's rise, top and lowering.
+    """
+
+    strike_dps: float = 0.0
+    strike_s: float = 0.03
+    twist_rad: float = 0.0
+    roll_rad: float = 0.0
+    wobble_rad: float = 0.0
+    wobble_hz: float = 1.5
+
+
 class Session:
     """Forward-in-time builder of one simulated session (motion + truth in motion time)."""
 
@@ -645,11 +674,24 @@ class Session:
         knee: str,
         partial: bool,
         other_foot_at_end: bool,
+        heel: CalfRepStyle | None = None,
     ) -> None:
         """One calf raise: minimum-jerk rise, top hold, lowering, bottom pause.
 
         The foot rotates about the metatarsal heads (``beta``), lifting the ankle; the shank tilts back by
         ``theta_tilt`` at the top because the ankle moves forward along its arc while the knee stays.
+        ``heel`` (:class:`CalfRepStyle`) adds what real reps show on top of that: the heel strike that ends
+        a lowering onto the floor, the shank's external rotation and frontal tilt that go with the rise,
+        and the wobble of balancing on the forefoot.
+
+        Notes
+        -----
+        Every angle that moves with the rise (the shank's tilt, rotation and frontal tilt) follows the
+        foot's angle in proportion, so the shank is where the foot puts it at every instant. With a heel
+        strike the lowering reaches the floor still moving (at ``heel.strike_dps`` of foot rotation) and
+        the heel pad stops it within ``heel.strike_s``: the last part of the lowering is a quintic from
+        that rate to rest, which decelerates the ankle at about ``1.875 v / strike_s`` (a 0.05-0.1 m/s
+        ankle stopped in 25-40 ms reads 0.3-0.5 g above 1 g on the distal shank).
         """
         self._sync()
         rise, top_hold, lower, pause = tempo_s
@@ -658,17 +700,47 @@ class Session:
         t_lower = t_top + top_hold
         t_bottom = t_lower + lower
         t_end = t_bottom + pause
+        heel = heel or CalfRepStyle()
         self.env.hold(t_top)
         self.env.to(t_top + 0.3, self.sway_single)
-        self.beta.to(t_top, beta_top)
-        self.th.to(t_top, theta_base - theta_tilt)
+        span = beta_top - beta_bottom
+        # (track, value at the bottom, change at the top): the shank's angles move with the foot's.
+        followers = (
+            (self.th, theta_base, -theta_tilt),
+            (self.ph, self.ph.p, heel.roll_rad),
+            (self.ps, self.ps.p, heel.twist_rad),
+        )
+
+        def knot(t: float, progress: float, rate: float = 0.0) -> None:
+            """Foot and shank where the rise has covered ``progress`` of its range (``rate``: per s)."""
+            self.beta.to(t, beta_bottom + progress * span, rate * span, 0.0)
+            for track, base, change in followers:
+                track.to(t, base + progress * change, rate * change, 0.0)
+
+        knot(t_top, 1.0)
         if top_hold > 0:
-            self.beta.hold(t_lower)
-            self.th.hold(t_lower)
-        self.beta.to(t_bottom, beta_bottom)
-        self.th.to(t_bottom, theta_base)
-        self.beta.hold(t_end)
-        self.th.hold(t_end)
+            knot(t_lower, 1.0)
+        strike_s = min(heel.strike_s, 0.3 * lower)
+        strike = heel.strike_dps * DEG / span if heel.strike_dps > 0 and span > 0 else 0.0
+        if strike > 0:
+            # Down to the floor still moving, then stopped by the heel pad (a quintic from the strike's rate
+            # to rest covers half the distance the rate alone would).
+            knot(t_bottom - strike_s, 0.5 * strike * strike_s, -strike)
+        knot(t_bottom, 0.0)
+        for track in (self.beta, self.th, self.ph, self.ps):
+            track.hold(t_end)
+        if heel.wobble_rad > 0 and t_bottom - t_start > 0.2:
+            # Balancing on the forefoot: a burst of frontal-plane sway over the raised part of the rep.
+            self.additives.append(
+                Additive(
+                    channel=4,
+                    t0=t_start,
+                    kind="burst",
+                    amp=heel.wobble_rad,
+                    tau=t_bottom - t_start,
+                    omega=2 * np.pi * heel.wobble_hz,
+                )
+            )
         pf_top = beta_top - (theta_base - theta_tilt)
         pf_bottom = beta_bottom - theta_base
         self.reps.append(

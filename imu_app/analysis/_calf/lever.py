@@ -7,12 +7,38 @@ import dataclasses
 
 import numpy as np
 
-from imu_app.analysis._calf.signals import Frame, Signals, white_noise
+from imu_app.analysis._calf.signals import Frame, Signals, rise_tilt, white_noise
 from imu_app.analysis._orientation import rotate
 from imu_app.analysis._signal import cross, moving_mean, unit
 
 #: The lever is fitted where the ankle has been at rest for this long (s) either side.
 _CLEAR_S = 0.1
+
+
+#: Largest rotation (deg, median over the rises of a stretch) of a sensor on the shank in a calf raise's
+#: rise: the rise tilts the shank by 2-4 deg with the knee straight and 5-8 deg bent, sway adds a few. A
+#: sensor on the foot turns with the whole plantarflexion, 20-35 deg (Hebert-Losier et al. 2009).
+MAX_SHANK_TURN_DEG = 12.0
+
+
+def on_the_foot(sig: Signals, start_s: np.ndarray, top_s: np.ndarray) -> bool:
+    """Whether the sensor turns with the foot in the rises from ``start_s`` to ``top_s`` (by more than
+    :data:`MAX_SHANK_TURN_DEG`, median), which only a gyroscope tells.
+
+    On the foot the sensor's vertical motion *is* the foot's rotation about the metatarsal heads, so the
+    rotation must stay in the signal: :func:`without_rotation`, fitted to the sway of a shank at rest,
+    would take the whole rise out of it, or turn it over.
+
+    References
+    ----------
+    Hebert-Losier, K., Newsham-West, R. J., Schneiders, A. G., & Sullivan, S. J. (2009). Raising the
+    standards of the calf-raise test: a systematic review. Journal of Science and Medicine in Sport, 12(6),
+    594-602. https://doi.org/10.1016/j.jsams.2008.12.628
+    """
+    if not sig.gyro or sig.tilt_sum is None or start_s.size == 0:
+        return False
+    turns = [abs(rise_tilt(sig, float(a), float(b))) for a, b in zip(start_s, top_s, strict=True)]
+    return float(np.median(turns)) > MAX_SHANK_TURN_DEG
 
 
 def without_rotation(sig: Signals, moving: np.ndarray) -> Signals:

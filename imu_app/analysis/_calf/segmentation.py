@@ -9,7 +9,7 @@ import numpy as np
 
 from imu_app.analysis._calf.joint_fit import from_top, joint_refine
 from imu_app.analysis._calf.knee import knee_bends, second_guess
-from imu_app.analysis._calf.lever import without_rotation
+from imu_app.analysis._calf.lever import on_the_foot, without_rotation
 from imu_app.analysis._calf.params import CalfRaiseParams
 from imu_app.analysis._calf.shapes import MJ_PEAK_SPEED, min_jerk_fraction_time
 from imu_app.analysis._calf.signals import Signals, base_angle, during, rise_tilt
@@ -68,6 +68,7 @@ class FoundRep:
     base_deg: float | None
     tilt_deg: float | None
     pause_end_s: float | None
+    on_foot: bool = False
 
 
 @dataclass(frozen=True)
@@ -111,6 +112,7 @@ class _Timed:
     lower_s: np.ndarray
     bottom_s: np.ndarray
     sig: Signals
+    on_foot: bool
 
 
 def _from_crossings(t: np.ndarray, disp: np.ndarray) -> tuple[float, float]:
@@ -208,11 +210,12 @@ def segment_reps(sig: Signals, min_area_m: float, params: CalfRaiseParams) -> li
     rise_starts = dict(zip(np.flatnonzero(real).tolist(), rise.onset_s[real].tolist(), strict=True))
     rise_starts.update(zip(ks.tolist(), timed.rise.onset_s.tolist(), strict=True))
     pause_end = _pause_ends(timed, rise_starts, ks, kept, params)
-    return [_found(timed.sig, fits[j], float(pause_end[j]), params) for j in np.flatnonzero(kept)]
+    return [_found(timed, fits[j], float(pause_end[j]), params) for j in np.flatnonzero(kept)]
 
 
-def _found(sig: Signals, f: RepFit, pause_end_s: float, params: CalfRaiseParams) -> FoundRep:
+def _found(timed: _Timed, f: RepFit, pause_end_s: float, params: CalfRaiseParams) -> FoundRep:
     """The rep ``f``, its pause ended at ``pause_end_s`` if that lies within ``max_pause_s`` of its bottom."""
+    sig = timed.sig
     return FoundRep(
         start_s=f.start_s,
         top_s=f.top_s,
@@ -223,6 +226,7 @@ def _found(sig: Signals, f: RepFit, pause_end_s: float, params: CalfRaiseParams)
         base_deg=None if not sig.gyro else base_angle(sig, f.start_s),
         tilt_deg=None if not sig.gyro else rise_tilt(sig, f.start_s, f.top_s),
         pause_end_s=max(pause_end_s, f.bottom_s) if pause_end_s <= f.bottom_s + params.max_pause_s else None,
+        on_foot=timed.on_foot,
     )
 
 
@@ -383,11 +387,13 @@ def _time_reps(sig: Signals, rise: Fit, guesses: list[_Lowering], params: CalfRa
         hi_s=low.onset_s + _INTO_LOWERING * low.duration_s,
         lowering=no,
     )
-    moving = during(sig.t, rise.onset_s, rise.duration_s) | during(sig.t, low.onset_s, low.duration_s)
-    sig = without_rotation(sig, moving)
+    on_foot = on_the_foot(sig, rise.onset_s, rise.onset_s + rise.duration_s)
+    if not on_foot:
+        moving = during(sig.t, rise.onset_s, rise.duration_s) | during(sig.t, low.onset_s, low.duration_s)
+        sig = without_rotation(sig, moving)
     rise, low = joint_refine(sig, rise, low, prev_end=prev_end, next_s=np.fmin(next_any, bends.onset_s))
     lower, lowering_s = from_top(rise.onset_s + rise.duration_s, low.onset_s, low.onset_s + low.duration_s)
-    return _Timed(rise, low, lower, lower + np.minimum(lowering_s, params.max_transition_s), sig)
+    return _Timed(rise, low, lower, lower + np.minimum(lowering_s, params.max_transition_s), sig, on_foot)
 
 
 def _pause_ends(

@@ -104,11 +104,16 @@ def _set_reps(members: list[FoundRep], set_index: int, params: CalfRaiseParams) 
     ranges = np.array(
         [_range_deg(_arc_deg(min(r.rise_m, r.fit_rise_m), lever, start), r.tilt_deg) for r in members]
     )
+    # A sensor on the foot turns with the whole plantarflexion and rises on a shorter lever than the ankle:
+    # its turn is the range, and it tells nothing of the knee.
+    on_foot = all(r.on_foot for r in members)
+    if on_foot:
+        ranges = np.abs(np.array([r.tilt_deg for r in members]))
     full = float(np.quantile(ranges, FULL_QUANTILE))
     partial = ranges < params.partial_fraction * full
     pauses = [r.pause_end_s - r.bottom_s for r in members if r.pause_end_s is not None]
     typical_pause = float(np.median(pauses)) if pauses else 0.0
-    knees = set_knees(members, partial, params)
+    knees = (None,) * len(members) if on_foot else set_knees(members, partial, params)
     out = []
     for r, is_partial, knee in zip(members, partial, knees, strict=True):
         end = r.pause_end_s if r.pause_end_s is not None else r.bottom_s + typical_pause
@@ -123,7 +128,9 @@ def _set_reps(members: list[FoundRep], set_index: int, params: CalfRaiseParams) 
                 top_hold_s=r.lower_s - r.top_s,
                 eccentric_s=r.bottom_s - r.lower_s,
                 bottom_pause_s=end - r.bottom_s,
-                range_deg=_range_deg(_arc_deg(r.fit_rise_m, lever, start), r.tilt_deg),
+                range_deg=abs(r.tilt_deg or 0.0)
+                if on_foot
+                else _range_deg(_arc_deg(r.fit_rise_m, lever, start), r.tilt_deg),
                 partial=bool(is_partial),
                 knee=knee,
                 set_index=set_index,

@@ -90,6 +90,15 @@ _MIN_STRETCH_S = 4.0
 #: The angular rate (and, without a gyroscope, the specific force whose direction gives the shank's angle)
 #: is smoothed over this long (s): sway and calf raises lie below 3 Hz, the differentiated noise does not.
 SMOOTHING_S = 0.1
+#: Largest horizontal acceleration (g) of the ankle in a calf raise, averaged over a tenth of a second (the
+#: heel strike's reaches 0.2-0.3 g for 30 ms): a force further from the estimated ``up`` is an attitude that
+#: lags the sensor's turning.
+MAX_HORIZONTAL_G = 0.1
+#: Shortening of the slow specific force (g) by the sensor's turning within the averaging above which the
+#: force is no reading of the accelerometer's bias: 3 mg, a turn of about 9 deg within the second. A knee
+#: bend (12-20 deg) or a foot's heel raise (20-35 deg) turns more; a rise's tilt of the shank (2-8 deg)
+#: less, and those attitudes are kept, which tell the bias's components apart.
+TURNED_G = 3e-3
 #: Samples turning slower than this (deg/s) are quiet: the gyroscope's bias is their median rate.
 _QUIET_RATE_DPS = 30.0
 
@@ -157,7 +166,12 @@ def _stretch(data: ImuData, a: int, b: int, k: int, orientation: Orientation | N
         angle = gravity_tilt(unit(moving_mean(acc, max(1, round(SMOOTHING_S * rate_hz)))))
     lp_width = max(1, round(rate_hz))
     slow = moving_mean(moving_mean(acc, lp_width), lp_width)
-    return _Stretch(t, acc, slow, up, angle, gyr, rate_hz, float(np.median(np.diff(t))))
+    # Where the sensor turned within the averaging, the mean of the turning vector is shorter than the mean
+    # of its length (by 1 - cos(15 deg), 34 mg, over a foot's 30-deg heel raise): no reading of the bias,
+    # which only the sensor's resting attitudes give.
+    slow_mag = moving_mean(moving_mean(np.linalg.norm(acc, axis=1), lp_width), lp_width)
+    steady = slow_mag - np.linalg.norm(slow, axis=1) < TURNED_G
+    return _Stretch(t, acc, slow[steady], up, angle, gyr, rate_hz, float(np.median(np.diff(t))))
 
 
 def _signals(x: _Stretch, bias: np.ndarray, gyro: bool, params: CalfRaiseParams) -> Signals:
@@ -171,7 +185,12 @@ def _signals(x: _Stretch, bias: np.ndarray, gyro: bool, params: CalfRaiseParams)
     mag = np.linalg.norm(f, axis=1)
     along = np.einsum("ij,ij->i", f, x.up)
     horiz2 = np.maximum(mag * mag - along * along, 0.0)
-    acc_v = (mag - 1.0 - 0.5 * horiz2) * STANDARD_GRAVITY_M_S2
+    # Where the force, averaged over a tenth of a second, leaves ``up`` by more than a calf raise's
+    # horizontal acceleration, the attitude estimate lags a turning sensor (a foot turns by its whole
+    # plantarflexion, 30 deg in a few tenths of a second), and the correction would be its error.
+    lag = unit(moving_mean(f, max(1, round(SMOOTHING_S * x.rate_hz))))
+    trusted = 1.0 - np.einsum("ij,ij->i", lag, x.up) ** 2 < MAX_HORIZONTAL_G**2
+    acc_v = (mag - 1.0 - 0.5 * np.where(trusted, horiz2, 0.0)) * STANDARD_GRAVITY_M_S2
     acc_v -= np.median(acc_v)
     dt = np.diff(t)
     vel = np.concatenate([[0.0], np.cumsum(0.5 * (acc_v[1:] + acc_v[:-1]) * dt)])
