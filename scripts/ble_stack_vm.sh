@@ -64,7 +64,9 @@ for a; do case $a in imu.out=*) OUT=${a#imu.out=};; imu.guest=*) GUEST=${a#imu.g
 mount -t proc proc /host/proc || echo "imu: proc mount failed"
 mount -t sysfs sys /host/sys || echo "imu: sysfs mount failed"
 mount -t devtmpfs dev /host/dev || echo "imu: dev mount failed"
-for d in /tmp /run /var/lib/bluetooth /var/tmp; do mount -t tmpfs tmpfs "/host$d" 2>/dev/null; done
+# Writable places for the guest's daemons. /tmp and /var/tmp stay the host's (read-only): a checkout may
+# live there; the guest's own files go to /run/imu.
+for d in /run /var/lib/bluetooth; do mount -t tmpfs tmpfs "/host$d" 2>/dev/null; done
 mkdir -p "/host$OUT" 2>/dev/null
 mount -t 9p -o trans=virtio,version=9p2000.L,msize=512000 out "/host$OUT" || { echo "out mount failed"; poweroff -f; }
 exec chroot /host /bin/sh "$GUEST"
@@ -79,27 +81,28 @@ guest=$out/guest.sh
 cat > "$guest" <<GUEST
 #!/bin/sh
 # Runs as init's child in the guest, chrooted into the host's (read-only) root.
-export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/run/imu TMPDIR=/run/imu
+mkdir -p /run/imu
 exec > "$out/guest.log" 2>&1
 # The kernel loads the modules it asks for itself (the crypto self-test of ECDH, which the Bluetooth core
 # loads, needs the random number generator; SMP needs CMAC) with the program named in
 # /proc/sys/kernel/modprobe, run in init's root, which is the host's since init's chroot: a wrapper on
-# the tmpfs /tmp that runs modprobe on the extracted kernel. Without it the self-test fails, the kernel
+# the tmpfs /run that runs modprobe on the extracted kernel. Without it the self-test fails, the kernel
 # reports "Unable to create CMAC crypto context" and LE pairing is disabled.
-printf '#!/bin/sh\nexec /sbin/modprobe -d %s "\$@"\n' "$kroot" > /tmp/imu-modprobe
-chmod +x /tmp/imu-modprobe
-echo /tmp/imu-modprobe > /proc/sys/kernel/modprobe
+printf '#!/bin/sh\nexec /sbin/modprobe -d %s "\$@"\n' "$kroot" > /run/imu/modprobe
+chmod +x /run/imu/modprobe
+echo /run/imu/modprobe > /proc/sys/kernel/modprobe
 /sbin/modprobe -d "$kroot" hci_vhci
 # bluetoothd drops notifications when its socket overflows: give it room.
 echo 8388608 > /proc/sys/net/core/rmem_max; echo 8388608 > /proc/sys/net/core/rmem_default
 mkdir -p /run/dbus; dbus-daemon --system --fork --nopidfile
 bt=/usr/libexec/bluetooth/bluetoothd; [ -x \$bt ] || bt=/usr/sbin/bluetoothd
-\$bt -n > /tmp/bluetoothd.log 2>&1 &
+\$bt -n > /run/imu/bluetoothd.log 2>&1 &
 # IMU_APP_BLE_TRACE=1: the HCI traffic between the kernel and its controller, for btmon -r.
 [ "${IMU_APP_BLE_TRACE:-0}" = 1 ] && btmon -w "$out/hci.btsnoop" > /dev/null 2>&1 &
 cd "$repo" && PYTHONPATH="$repo" "$python" -m tests.ble_stack.runner --out "$out"
 echo "runner exit \$?"
-cp /tmp/bluetoothd.log "$out/bluetoothd.log" 2>/dev/null
+cp /run/imu/bluetoothd.log "$out/bluetoothd.log" 2>/dev/null
 dmesg > "$out/dmesg.log" 2>/dev/null
 sync; poweroff -f
 GUEST
