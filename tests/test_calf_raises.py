@@ -365,7 +365,11 @@ def test_a_first_rise_from_the_step_is_not_partial_beside_rises_from_below_it():
     )
     assert raises.partial_count == 0
     ranges = [r.range_deg for r in raises.reps]
-    assert max(ranges) < 62.0  # a clipped reading is 58.4 deg of foot rotation plus the tilt
+    # The set's full range (the reps' 75th percentile, against which partial reps are judged) stays below a
+    # clipped reading's 58.4 deg of foot rotation; one rep may read near the top of the ankle's circle,
+    # where a millimetre of height is degrees of range, but not past it (58.4 deg plus the tilt, 64.3).
+    assert np.quantile(ranges, 0.75) < 58.4
+    assert max(ranges) < 64.0
 
 
 def test_a_knee_bend_after_a_pause_does_not_make_a_full_rep():

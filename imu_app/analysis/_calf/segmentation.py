@@ -24,6 +24,9 @@ _MIN_LOWERING_GUESS_S = 0.3
 _PAST_LOBE = 0.2
 #: A rise's second timing reaches into the lowering after it by this fraction of the lowering.
 _INTO_LOWERING = 0.1
+#: A lobe whose area-based duration exceeds its half-width one by this factor has merged a slower movement
+#: (see :func:`_time_rises`).
+_MERGED_LOBE = 1.5
 #: A fitted rise that reads more than this many times its lobe's height is no rise (see :func:`_real`).
 _MAX_HEIGHT_PER_LOBE = 4.0
 #: A rise's lobe peaks at no less than this fraction of the speed its fit implies (see :func:`_real`).
@@ -233,6 +236,14 @@ def _found(timed: _Timed, f: RepFit, pause_end_s: float, params: CalfRaiseParams
 def _time_rises(sig: Signals, lobes: list[Lobe]) -> Fit:
     """Every lobe's rise, timed by :func:`refine` from the times its displacement crosses 10 and 90 %.
 
+    A lobe may merge a slower movement with its rise: in fast sets with a knee bend or straightening
+    between reps (the next rise follows it within a few tenths of a second), the bend's few millimetres
+    of lift, or what is left of the accelerometer's bias in the new attitude, keep the velocity above zero
+    from the bend to the rise. The area-based crossings then place the rise early and long (a 0.45-s rise
+    guessed at 1 s, 30 cm high), and the fits that follow start from a guess they cannot leave. Where they
+    give a duration more than :data:`_MERGED_LOBE` times the lobe's half-width one, the half-width guess
+    (:func:`_from_half_width`), which ignores the slow part below half the rise's peak speed, is taken.
+
     Rises are timed first: they are fast and strong in the vertical acceleration. Each window stops a
     little after the rise's velocity lobe ends (the top; the lowering follows) and before the previous
     top. The shank's angle is left out of rises: a knee bend often ends right where the next rise starts,
@@ -244,7 +255,11 @@ def _time_rises(sig: Signals, lobes: list[Lobe]) -> Fit:
     for lobe in lobes:
         a, b = lobe.first, lobe.last
         disp = np.concatenate([[0.0], np.cumsum(np.maximum(v[a : b + 1], 0.0) * dt[a : b + 1])])
-        first.append(_from_crossings(np.concatenate([[t[a] - dt[a]], t[a : b + 1]]), disp))
+        guess = _from_crossings(np.concatenate([[t[a] - dt[a]], t[a : b + 1]]), disp)
+        narrow = _from_half_width(t[a : b + 1], v[a : b + 1], lobe.peak - a)
+        if guess[1] > _MERGED_LOBE * narrow[1]:
+            guess = narrow
+        first.append(guess)
     g = np.array(first)
     n = g.shape[0]
     no = np.zeros(n, dtype=bool)

@@ -94,11 +94,16 @@ SMOOTHING_S = 0.1
 #: heel strike's reaches 0.2-0.3 g for 30 ms): a force further from the estimated ``up`` is an attitude that
 #: lags the sensor's turning.
 MAX_HORIZONTAL_G = 0.1
-#: Shortening of the slow specific force (g) by the sensor's turning within the averaging above which the
-#: force is no reading of the accelerometer's bias: 3 mg, a turn of about 9 deg within the second. A knee
-#: bend (12-20 deg) or a foot's heel raise (20-35 deg) turns more; a rise's tilt of the shank (2-8 deg)
-#: less, and those attitudes are kept, which tell the bias's components apart.
-TURNED_G = 3e-3
+#: The accelerometer's bias is read where the sensor rests: its specific force, averaged over this long
+#: (s), varies by no more than its noise (a calf raise's transition lasts 0.3-3 s) ...
+STILL_S = 0.2
+#: ... times this (the noise's standard deviation per axis, with a floor of :data:`STILL_FLOOR_G`) ...
+STILL_NOISE = 1.5
+STILL_FLOOR_G = 1e-3
+#: ... and the means of the windows either side differ from its own by less than this (g): a slow,
+#: smooth movement (a 1-s rise reaches 50 mg) varies little within a fifth of a second, but its force moves
+#: on. A 3-s lowering (about 1 mg) and single-leg sway pass as rest, at an error of a milli-g.
+STILL_FLAT_G = 3e-3
 #: Samples turning slower than this (deg/s) are quiet: the gyroscope's bias is their median rate.
 _QUIET_RATE_DPS = 30.0
 
@@ -106,12 +111,13 @@ _QUIET_RATE_DPS = 30.0
 @dataclass(frozen=True)
 class _Stretch:
     """One gap-free stretch averaged down to the work rate, before the accelerometer's bias is known: times
-    (s), specific force (g), its low-pass over about a second, the up direction, the shank's angle (deg),
-    the angular rate (deg/s, ``None`` without a gyroscope), and its rate and period (see :class:`Signals`)."""
+    (s), specific force (g), its means where the sensor rests (:func:`still_force`), the up direction, the
+    shank's angle (deg), the angular rate (deg/s, ``None`` without a gyroscope), and its rate and period
+    (see :class:`Signals`)."""
 
     t: np.ndarray
     acc: np.ndarray
-    slow: np.ndarray
+    still: np.ndarray
     up: np.ndarray
     angle: np.ndarray
     gyr: np.ndarray | None
@@ -138,8 +144,7 @@ def prepare_signals(data: ImuData, orientation: Orientation | None, params: Calf
     ]
     if not stretches:
         return []
-    # The slow force changes over a second: every tenth sample is as good as all of them.
-    bias = acc_bias_g(np.concatenate([x.slow[::10] for x in stretches]))
+    bias = acc_bias_g(np.concatenate([x.still for x in stretches]))
     return [_signals(x, bias, data.gyr_dps is not None, params) for x in stretches]
 
 
@@ -164,14 +169,46 @@ def _stretch(data: ImuData, a: int, b: int, k: int, orientation: Orientation | N
         # specific force (the rise's own acceleration tilts it by less than a degree for all but the
         # fastest rises).
         angle = gravity_tilt(unit(moving_mean(acc, max(1, round(SMOOTHING_S * rate_hz)))))
-    lp_width = max(1, round(rate_hz))
-    slow = moving_mean(moving_mean(acc, lp_width), lp_width)
-    # Where the sensor turned within the averaging, the mean of the turning vector is shorter than the mean
-    # of its length (by 1 - cos(15 deg), 34 mg, over a foot's 30-deg heel raise): no reading of the bias,
-    # which only the sensor's resting attitudes give.
-    slow_mag = moving_mean(moving_mean(np.linalg.norm(acc, axis=1), lp_width), lp_width)
-    steady = slow_mag - np.linalg.norm(slow, axis=1) < TURNED_G
-    return _Stretch(t, acc, slow[steady], up, angle, gyr, rate_hz, float(np.median(np.diff(t))))
+    # Only the sensor's resting attitudes read the bias (see :func:`still_force`).
+    still = still_force(acc, rate_hz)
+    return _Stretch(t, acc, still, up, angle, gyr, rate_hz, float(np.median(np.diff(t))))
+
+
+def still_force(acc_g: np.ndarray, rate_hz: float) -> np.ndarray:
+    """Means (g) of the specific force over :data:`STILL_S` wherever the sensor rests, a few per window.
+
+    At rest the force is gravity plus the bias, whatever the attitude, so these means are what
+    :func:`acc_bias_g` regresses. Rest is what the force itself shows: within the window its variance per
+    axis stays within :data:`STILL_NOISE` times the white noise (a movement's acceleration, a heel
+    strike's jolt exceed it), and the windows just before and after have the same mean to
+    :data:`STILL_FLAT_G` (a smooth movement, quiet within a fifth of a second, still changes the force from
+    one window to the next).
+
+    Notes
+    -----
+    Fast reps leave little rest: reps of about 1.2 s with a knee bend or straightening between them rest
+    only a few tenths of a second at a time, in the bottom pause and before the next rise. Means over a
+    second or more there mix the movements in: the shank turns by 15-25 deg within one, which shortens the
+    mean force (the mean of a turning vector is shorter than the mean of its length), and the rises'
+    and lowerings' accelerations do not cancel within it. Fitted to such means the bias came out
+    20-40 mg off along the directions the attitudes hardly vary, and ``b . up`` changed by as much as a
+    calf raise's acceleration at every knee bend: the integrated velocity of the rep after it merged with
+    the bend, and the rep was lost. Rests of a fifth of a second are seen in every attitude the set
+    takes, bent and straight.
+    """
+    w = max(3, round(STILL_S * rate_hz))
+    mean = moving_mean(acc_g, w)
+    var = moving_mean(acc_g * acc_g, w) - mean * mean
+    noise = np.array([white_noise(acc_g[:, i]) for i in range(acc_g.shape[1])])
+    quiet = np.all(var < (STILL_NOISE * noise) ** 2 + STILL_FLOOR_G**2, axis=1)
+    idx = np.arange(mean.shape[0])
+    before = mean[np.maximum(idx - w, 0)]
+    after = mean[np.minimum(idx + w, idx.size - 1)]
+    flat = (np.linalg.norm(before - mean, axis=1) < STILL_FLAT_G) & (
+        np.linalg.norm(after - mean, axis=1) < STILL_FLAT_G
+    )
+    # Means a quarter window apart are as good a sample of the rests as all of them.
+    return mean[quiet & flat][:: max(1, w // 4)]
 
 
 def _signals(x: _Stretch, bias: np.ndarray, gyro: bool, params: CalfRaiseParams) -> Signals:
@@ -253,8 +290,9 @@ def white_noise(x: np.ndarray) -> float:
     return float(np.median(np.abs(np.diff(x)[::5]))) / (0.6745 * np.sqrt(2.0))
 
 
-def acc_bias_g(slow_acc_g: np.ndarray) -> np.ndarray:
-    """Accelerometer bias (g, sensor axes) from the slow specific force in several attitudes.
+def acc_bias_g(still_acc_g: np.ndarray) -> np.ndarray:
+    """Accelerometer bias (g, sensor axes) from the specific force at rest (:func:`still_force`) in several
+    attitudes.
 
     At rest the sensor reads ``g_up + b``, whose magnitude is ``1 + b . up`` to first order. A bias of
     0.01 g (typical of uncalibrated MEMS parts) therefore shifts ``|f| - 1`` by ``b . up``, which changes by
@@ -262,11 +300,11 @@ def acc_bias_g(slow_acc_g: np.ndarray) -> np.ndarray:
     centimetres, as much as a calf raise. Regressing ``|f| - 1`` on ``up`` over the recording recovers the
     bias components that the attitudes seen can tell apart; a light ridge keeps the others at zero.
     """
-    mag = np.linalg.norm(slow_acc_g, axis=1)
+    mag = np.linalg.norm(still_acc_g, axis=1)
     quiet = np.abs(mag - 1.0) < 0.05
     if quiet.sum() < 10:
         return np.zeros(3)
-    up = slow_acc_g[quiet] / mag[quiet, None]
+    up = still_acc_g[quiet] / mag[quiet, None]
     y = mag[quiet] - 1.0
     ridge = 1e-3 * up.shape[0]
     return np.linalg.solve(up.T @ up + ridge * np.eye(3), up.T @ y)
