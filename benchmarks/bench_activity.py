@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from imu_app.analysis._activity import recognise_activities
-from imu_app.core import CATALOGUE, Activity, ImuData, RecordingMeta, SetKind, find_gaps
-from imu_app.sim import SensorParams, simulate
+from imu_app.core import CATALOGUE, Activity, ImuData, RecordingMeta, SetKind
+from imu_app.sim import SensorParams, join_on_one_clock, simulate
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -57,27 +57,16 @@ def mixed_session(seed: int, rate_hz: float = 200.0) -> tuple[ImuData, list[tupl
     rng = np.random.default_rng(seed)
     order = list(rng.permutation(list(PARTS)))
     sensor = SensorParams(sample_rate_hz=rate_hz)
-    ts, accs, gyrs, truth = [], [], [], []
-    offset = 0.0
+    sims = []
     for k, ex in enumerate(order):
         lead_in_s = 3.0 if k == 0 else float(rng.uniform(*REST_BETWEEN_PARTS_S))
-        sim = simulate(str(ex), sensor, seed=seed * 100 + k, lead_in_s=lead_in_s, **PARTS[str(ex)])
-        d = sim.data
-        t = d.t_s - d.t_s[0] + offset
-        ts.append(t)
-        accs.append(d.acc_g)
-        gyrs.append(d.gyr_dps)
-        for s in sim.truth.sets:
-            truth.append((s.start_s + offset, s.end_s + offset, _activity_of_set(str(ex), s.kind)))
-        offset = float(t[-1]) + 1.0 / rate_hz
-    t_all = np.concatenate(ts)
-    data = ImuData(
-        t_s=t_all,
-        acc_g=np.concatenate(accs),
-        gyr_dps=np.concatenate(gyrs),
-        gaps=find_gaps(t_all, rate_hz),
-        meta=RecordingMeta(sample_rate_hz=rate_hz),
-    )
+        sims.append(simulate(str(ex), sensor, seed=seed * 100 + k, lead_in_s=lead_in_s, **PARTS[str(ex)]))
+    data, offsets = join_on_one_clock([sim.data for sim in sims], rate_hz)
+    truth = [
+        (s.start_s + off, s.end_s + off, _activity_of_set(str(ex), s.kind))
+        for ex, sim, off in zip(order, sims, offsets, strict=True)
+        for s in sim.truth.sets
+    ]
     return data, truth
 
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from imu_app.analysis import AnalysisOptions, analyse, recognise_activities
-from imu_app.core import Activity, ContactKind, ImuData, RecordingMeta, find_gaps
+from imu_app.core import Activity, ContactKind, ImuData, RecordingMeta
 from imu_app.recordings import load
-from imu_app.sim import SensorParams, read_truth, simulate
+from imu_app.sim import SensorParams, join_on_one_clock, read_truth, simulate
 
 from .paths import RECORDINGS
 
@@ -95,24 +95,16 @@ def _mixed_session() -> tuple[ImuData, list]:  # type: ignore[type-arg]
         ("single_leg_calf_raise", {"n_sets": 1, "reps": 10}, Activity.CALF_RAISES),
         ("walking", {"duration_s": 20.0}, Activity.WALKING),
     ]
-    ts, accs, gyrs, truth = [], [], [], []
-    offset = 0.0
-    for k, (ex, opts, act) in enumerate(parts):
-        d = simulate(ex, SensorParams(sample_rate_hz=rate), seed=7 + k, **opts)
-        t = d.data.t_s - d.data.t_s[0] + offset
-        ts.append(t)
-        accs.append(d.data.acc_g)
-        gyrs.append(d.data.gyr_dps)
-        truth += [(s.start_s + offset, s.end_s + offset, act) for s in d.truth.sets]
-        offset = float(t[-1]) + 1.0 / rate
-    t_all = np.concatenate(ts)
-    data = ImuData(
-        t_s=t_all,
-        acc_g=np.concatenate(accs),
-        gyr_dps=np.concatenate(gyrs),
-        gaps=find_gaps(t_all, rate),
-        meta=RecordingMeta(sample_rate_hz=rate),
-    )
+    sims = [
+        simulate(ex, SensorParams(sample_rate_hz=rate), seed=7 + k, **opts)
+        for k, (ex, opts, _) in enumerate(parts)
+    ]
+    data, offsets = join_on_one_clock([sim.data for sim in sims], rate)
+    truth = [
+        (s.start_s + off, s.end_s + off, act)
+        for sim, off, (_, _, act) in zip(sims, offsets, parts, strict=True)
+        for s in sim.truth.sets
+    ]
     return data, truth
 
 

@@ -21,7 +21,7 @@ from imu_app.sim._peripheral import (
 )
 from imu_app.sim._radio import VirtualController, VirtualLink, virtual_controller, virtual_device
 from imu_app.sim._sensor import PLACEMENTS, SensorParams
-from imu_app.sim._simulate import EXERCISES, Simulation, simulate
+from imu_app.sim._simulate import EXERCISES, Simulation, join_on_one_clock, simulate
 from imu_app.sim._truth import (
     TRUTH_SCHEMA,
     Truth,
@@ -50,6 +50,7 @@ __all__ = [
     "VirtualLink",
     "advertised_name",
     "exercise_options",
+    "join_on_one_clock",
     "read_truth",
     "run_emulator",
     "samples_from_recording",

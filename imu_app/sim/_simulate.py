@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from imu_app.core import EXERCISE_NAMES, ImuData, RecordingMeta, SimulationError
+from imu_app.core import EXERCISE_NAMES, ImuData, RecordingMeta, SimulationError, find_gaps
 from imu_app.sim._exercises import PLANS, options_of
 from imu_app.sim._exercises import _leg as check_leg
 from imu_app.sim._exercises import _positive as check_positive
@@ -117,3 +117,25 @@ def _truth_on_sensor_clock(session: Session, run: SensorRun) -> Truth:
     reps: tuple[TruthRep, ...] = ordered(session.reps, "start_s")
     sets: tuple[TruthSet, ...] = ordered(session.sets, "start_s")
     return Truth(exercise=session.exercise, contacts=contacts, landings=landings, calf_raises=reps, sets=sets)
+
+
+def join_on_one_clock(parts: list[ImuData], rate_hz: float) -> tuple[ImuData, tuple[float, ...]]:
+    """Recordings of one sensor joined end to end as one session at ``rate_hz`` (each part starts one
+    sample period after the last sample of the one before), and the offset (s) added to each part's times
+    counted from its first sample. Every part needs a gyroscope."""
+    ts, offsets = [], []
+    offset = 0.0
+    for d in parts:
+        t = d.t_s - d.t_s[0] + offset
+        ts.append(t)
+        offsets.append(offset)
+        offset = float(t[-1]) + 1.0 / rate_hz
+    t_all = np.concatenate(ts)
+    joined = ImuData(
+        t_s=t_all,
+        acc_g=np.concatenate([d.acc_g for d in parts]),
+        gyr_dps=np.concatenate([d.gyr_dps for d in parts]),
+        gaps=find_gaps(t_all, rate_hz),
+        meta=RecordingMeta(sample_rate_hz=rate_hz),
+    )
+    return joined, tuple(offsets)
