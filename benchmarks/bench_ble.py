@@ -29,7 +29,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,72 +37,27 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from imu_app.devices.protocols.native import SampleRate  # noqa: E402
-from imu_app.devices.transport import BumbleCentral, NativeSensor, ReconnectPolicy, StreamConfig  # noqa: E402
+from imu_app.devices.transport import BumbleCentral  # noqa: E402
 from imu_app.sim import EmulatedSensor, VirtualLink, virtual_device  # noqa: E402
 from tests._ble_virtual import CENTRAL_ADDRESS, SENSOR_ADDRESS, ramp_samples  # noqa: E402
-from tests.ble_stack.runner import compare  # noqa: E402
+from tests.ble_stack.runner import stream_phase  # noqa: E402
 
 
-@dataclass(frozen=True)
-class StreamFigures:
-    """One streaming phase of tier 1."""
-
-    rate_hz: float
-    samples_per_s: float
-    packets: int
-    lost_packets: int
-    identical: bool
-    drop_seen_s: float | None = None
-    drop_to_resume_s: float | None = None
-
-
-async def _tier1_phase(rate: SampleRate, stream_s: float, drop: bool) -> StreamFigures:
+async def _tier1(stream_s: float) -> list[dict]:
+    """The tier-2 runner's streaming phases, on bumble's in-process virtual link."""
     link = VirtualLink()
     sensor = EmulatedSensor(virtual_device("sensor", link, SENSOR_ADDRESS), ramp_samples, record_sent=True)
     await sensor.start()
     central = await BumbleCentral.open(virtual_device("central", link, CENTRAL_ADDRESS))
-    source = NativeSensor(
-        central, SENSOR_ADDRESS, StreamConfig(rate=rate), reconnect=ReconnectPolicy(first_delay_s=0.05)
-    )
-    chunks: list = []
-
-    async def consume() -> None:
-        async for chunk in source.chunks():
-            chunks.append(chunk)
-
-    await source.start()
-    task = asyncio.create_task(consume())
-    await asyncio.sleep(stream_s)
-    seen = resumed = None
-    if drop:
-        n_before, t_drop = len(chunks), time.monotonic()
-        await sensor.drop_link()
-        while not any(c.gap_before is not None for c in chunks[n_before:]):
-            await asyncio.sleep(0.01)
-        seen = source.dropped_at_s[0] - t_drop if source.dropped_at_s else None
-        resumed = next(c for c in chunks[n_before:] if c.gap_before is not None).arrival_s - t_drop
-        await asyncio.sleep(1.0)
-    await source.stop()
-    await task
-    await central.close()
-    arrivals = [c.arrival_s for c in chunks]
-    n = sum(len(c) for c in chunks)
-    h = source.health
-    same = compare(sensor, chunks)
-    return StreamFigures(
-        rate.hz,
-        n / (arrivals[-1] - arrivals[0]),
-        h.packets,
-        h.lost_packets,
-        same["identical"] or same["missing_before_restart"],
-        seen,
-        resumed,
-    )
-
-
-def tier1(stream_s: float) -> list[StreamFigures]:
     phases = [(SampleRate.HZ_833, False), (SampleRate.HZ_1666, False), (SampleRate.HZ_1666, True)]
-    return [asyncio.run(_tier1_phase(rate, stream_s, drop)) for rate, drop in phases]
+    try:
+        return [await stream_phase(central, sensor, rate, drop, stream_s) for rate, drop in phases]
+    finally:
+        await central.close()
+
+
+def tier1(stream_s: float) -> list[dict]:
+    return asyncio.run(_tier1(stream_s))
 
 
 def tier2(runs: int) -> tuple[list[dict], str]:
@@ -136,7 +90,7 @@ def _med(values: list[float | None]) -> str:
     )
 
 
-def report(t1: list[StreamFigures], stream_s: float, t2: list[dict], t2_skip: str) -> str:
+def report(t1: list[dict], stream_s: float, t2: list[dict], t2_skip: str) -> str:
     lines = [
         "# Bluetooth LE against the emulated sensor",
         "",
@@ -150,11 +104,13 @@ def report(t1: list[StreamFigures], stream_s: float, t2: list[dict], t2_skip: st
         "|---|---|---|---|---|---|---|",
     ]
     for f in t1:
-        phase = f"{f.rate_hz:.0f} Hz" + (", link dropped" if f.drop_to_resume_s is not None else "")
-        rate = "-" if f.drop_to_resume_s is not None else f"{f.samples_per_s:.0f}"
+        dropped = "drop_to_resume_s" in f
+        phase = f"{f['rate_hz']:.0f} Hz" + (", link dropped" if dropped else "")
+        rate = "-" if dropped else f"{f['samples_per_s']:.0f}"
+        as_sent = f["identical"] or f["missing_before_restart"]
         lines.append(
-            f"| {phase} | {rate} | {f.packets} | {f.lost_packets} | {'yes' if f.identical else 'NO'} | "
-            f"{_med([f.drop_seen_s])} | {_med([f.drop_to_resume_s])} |"
+            f"| {phase} | {rate} | {f['packets']} | {f['lost_packets']} | {'yes' if as_sent else 'NO'} | "
+            f"{_med([f.get('drop_seen_s')])} | {_med([f.get('drop_to_resume_s')])} |"
         )
     lines += ["", "## Tier 2: unmodified bleak on BlueZ in a QEMU guest (Debian's stock kernel)", ""]
     if not t2:

@@ -91,7 +91,7 @@ def compare(sensor: EmulatedSensor, chunks: list) -> dict:
     }
 
 
-async def stream_phase(central, sensor, rate: SampleRate, drop: bool) -> dict:
+async def stream_phase(central, sensor, rate: SampleRate, drop: bool, stream_s: float = STREAM_S) -> dict:
     await asyncio.sleep(0.5)  # let the stack finish tearing down the previous link
     sensor.sent.clear()
     chunks: list = []
@@ -107,7 +107,7 @@ async def stream_phase(central, sensor, rate: SampleRate, drop: bool) -> dict:
             chunks.append(c)
 
     task = asyncio.create_task(consume())
-    await asyncio.sleep(STREAM_S)
+    await asyncio.sleep(stream_s)
     result: dict = {"rate_hz": rate.hz, "connect_s": connect_s}
     if drop:
         n_before = len(chunks)
