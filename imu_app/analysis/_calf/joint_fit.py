@@ -450,7 +450,69 @@ def levenberg_marquardt(
 
     The damping starts at ``damping`` and is multiplied by ``relax`` after an accepted step, by ten after a
     rejected one. With ``box`` no edge leaves the start's by more than that fraction of its transition.
+
+    Reps are fitted in groups of similar grid length (:func:`_by_grid_length`), each group on its own
+    longest grid: a few reps with long windows would otherwise make every rep's arrays as long as theirs.
     """
+    theta_out = np.empty_like(theta)
+    coef_out = None
+    for rows, size in _by_grid_length(vertical.w):
+        part_theta, part_coef = _lm_group(
+            u[rows, :size],
+            _rows(vertical, rows, size),
+            theta[rows],
+            ridge[rows],
+            iterations=iterations,
+            forward=None if forward is None else _rows(forward, rows, size),
+            damping=damping,
+            relax=relax,
+            box=box,
+        )
+        if coef_out is None:
+            coef_out = np.empty((theta.shape[0], part_coef.shape[1]))
+        theta_out[rows], coef_out[rows] = part_theta, part_coef
+    assert coef_out is not None
+    return theta_out, coef_out
+
+
+#: Longest grid a group of reps may have, relative to its shortest (plus a few boxes).
+_GROUP_GROWTH = 1.3
+_GROUP_SLACK = 4
+
+
+def _by_grid_length(w: np.ndarray) -> list[tuple[np.ndarray, int]]:
+    """The reps (rows of the weights ``w``, reps x samples, zero past a rep's last box) in groups of
+    similar box counts, shortest first: each group's rows and the box count of its longest rep."""
+    n = np.maximum((w > 0).sum(axis=1), 1)
+    order = np.argsort(n, kind="stable")
+    sorted_n = n[order]
+    groups, begin = [], 0
+    while begin < order.size:
+        limit = _GROUP_GROWTH * sorted_n[begin] + _GROUP_SLACK
+        end = int(np.searchsorted(sorted_n, limit, side="right"))
+        groups.append((np.sort(order[begin:end]), int(sorted_n[end - 1])))
+        begin = end
+    return groups
+
+
+def _rows(channel: Channel, rows: np.ndarray, size: int) -> Channel:
+    """The channel of the reps ``rows`` on their first ``size`` boxes."""
+    return Channel(channel.y[rows, :size], channel.w[rows, :size])
+
+
+def _lm_group(
+    u: np.ndarray,
+    vertical: Channel,
+    theta: np.ndarray,
+    ridge: np.ndarray,
+    *,
+    iterations: int,
+    forward: Channel | None,
+    damping: float,
+    relax: float,
+    box: float | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`levenberg_marquardt` on one group of reps."""
     start = theta
     theta = theta.copy()
     now = rep_fit(u, vertical, theta, ridge, forward=forward, jacobian=True)
