@@ -70,7 +70,10 @@ def detect_calf_raises(
     3. *Checks.* A fitted rise longer than ``max_rise_s`` or reading four times its lobe's height is the
        high-pass's echo inside a slow lowering and is dropped, as is one whose lobe peaks at less than
        0.6 times the speed the fitted rise implies (a fit stretched over the slow lobe of a bottom pause and
-       the knee bend that ends it). A rep must come down again: before another
+       the knee bend that ends it). A rise comes to rest at its top: from its lobe's peak to half a rise
+       past the top the velocity integrated without high-pass falls by half the lobe's peak (the
+       velocity a rep's integral leaves over, high-passed, is a lobe like a rise's after a set's last rep,
+       with no deceleration). A rep must come down again: before another
        rise its velocity falls by a third to three times its rise; after a set's last rise the fitted
        accelerations must show a lowering of half to two and a half times the rise.
     4. *Pause.* The bottom pause ends at the next movement: the next rep's rise (or a rise that no rep

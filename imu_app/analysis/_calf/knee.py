@@ -9,6 +9,7 @@ import numpy as np
 from imu_app.analysis._calf.params import CalfRaiseParams
 from imu_app.analysis._calf.signals import LEVEL_WINDOW_S, Signals, mean_angle, rise_tilt
 from imu_app.analysis._calf.transitions import TILT_CORR_S, Fit, misfit, refine
+from imu_app.analysis._signal import moving_mean
 
 #: A knee bend needs at least this long (s) between the top and the next rise to be looked for.
 _MIN_BEND_ROOM_S = 0.4
@@ -16,6 +17,10 @@ _MIN_BEND_ROOM_S = 0.4
 #: rate in the bend's direction, and lasts at least :data:`_MIN_BEND_GUESS_S`.
 _BEND_RATE_FRACTION = 0.1
 _MIN_BEND_GUESS_S = 0.1
+#: Without a gyroscope a bend is not looked for where the vertical acceleration, averaged over
+#: :data:`_MOVING_S`, exceeds :data:`_MOVING_M_S2` (see :func:`_bend_guess`).
+_MOVING_S = 0.1
+_MOVING_M_S2 = 0.3
 
 
 @dataclass(frozen=True)
@@ -61,10 +66,13 @@ def knee_bends(
     if sig.tilt is None or top_s.size == 0:
         return KneeBends(onset, end)
     rate = np.gradient(sig.tilt, sig.t)
+    moving = None if sig.gyro else moving_mean(np.abs(sig.acc_v), max(1, round(_MOVING_S * sig.rate_hz)))
     cands = []
     for i, (base, top, nxt_rise) in enumerate(zip(base_s, top_s, next_s, strict=True)):
         reach = top + params.max_transition_s + params.max_pause_s
-        guess = _bend_guess(sig, rate, rep=i, base=base, top=top, nxt=min(nxt_rise, reach), params=params)
+        guess = _bend_guess(
+            sig, rate, moving, rep=i, base=base, top=top, nxt=min(nxt_rise, reach), params=params
+        )
         if guess is not None:
             cands.append(guess)
     if not cands:
@@ -96,6 +104,7 @@ def knee_bends(
 def _bend_guess(
     sig: Signals,
     rate: np.ndarray,
+    moving: np.ndarray | None,
     *,
     rep: int,
     base: float,
@@ -104,7 +113,16 @@ def _bend_guess(
     params: CalfRaiseParams,
 ) -> _BendGuess | None:
     """The first guess of a knee bend between ``top`` and ``nxt`` after a rise from ``base`` (s), or
-    ``None`` where the shank's angle before ``nxt`` is within ``posture_deg`` of that before the rise."""
+    ``None`` where the shank's angle before ``nxt`` is within ``posture_deg`` of that before the rise.
+
+    Without a gyroscope the angle is that of the specific force, which the ankle's own acceleration turns
+    too: on its circle about the metatarsal heads the ankle accelerates forward about as much as upward,
+    and in a fast lowering (1-2 m/s^2) that turns the force by 5-10 deg within a tenth of a second, as fast
+    as a knee bend turns the shank. A bend hardly moves the ankle, so it is looked for only where the
+    vertical acceleration (``moving``: its magnitude averaged over :data:`_MOVING_S`) stays below
+    :data:`_MOVING_M_S2`, a fifth of a fast rep's; otherwise the straightening of the knee after a set's
+    last rep is placed inside the lowering and cuts the lowering's window short.
+    """
     if nxt - top < _MIN_BEND_ROOM_S:
         return None
     amount = mean_angle(sig, nxt - LEVEL_WINDOW_S, nxt) - mean_angle(sig, base - LEVEL_WINDOW_S, base)
@@ -114,7 +132,8 @@ def _bend_guess(
     r = np.sign(amount) * rate[k0:k1]
     if r.size < 4:
         return None
-    k = int(np.argmax(r))
+    still = None if moving is None else moving[k0:k1] < _MOVING_M_S2
+    k = int(np.argmax(r if still is None or not still.any() else np.where(still, r, -np.inf)))
     slow = r < _BEND_RATE_FRACTION * r[k]
     before = np.flatnonzero(slow[:k])
     after = np.flatnonzero(slow[k:])

@@ -31,6 +31,9 @@ _MERGED_LOBE = 1.5
 _MAX_HEIGHT_PER_LOBE = 4.0
 #: A rise's lobe peaks at no less than this fraction of the speed its fit implies (see :func:`_real`).
 _MIN_LOBE_SPEED = 0.6
+#: A rise comes to rest at its top: by half its fitted duration after the top, its deceleration has taken
+#: back at least this fraction of its lobe's peak speed (see :func:`_real`).
+_MIN_DECELERATION = 0.5
 #: A rep comes down again: the negative velocity before the next rise covers at least this fraction of the
 #: rise's lobe, with at least :data:`_MIN_FALL_ROOM_S` between the top and the next rise.
 _MIN_FALL = 0.3
@@ -315,8 +318,40 @@ def _real(sig: Signals, lobes: list[Lobe], rise: Fit, params: CalfRaiseParams) -
     """
     ratio = rise.height_m / np.array([lobe.area_m for lobe in lobes])
     speed = MJ_PEAK_SPEED * rise.height_m / np.maximum(rise.duration_s, 1e-6)
-    fast = np.array([sig.vel[lobe.peak] for lobe in lobes]) >= _MIN_LOBE_SPEED * speed
-    return (rise.duration_s <= params.max_rise_s) & (ratio <= _MAX_HEIGHT_PER_LOBE) & fast
+    peak = np.array([sig.vel[lobe.peak] for lobe in lobes])
+    fast = peak >= _MIN_LOBE_SPEED * speed
+    return (
+        (rise.duration_s <= params.max_rise_s)
+        & (ratio <= _MAX_HEIGHT_PER_LOBE)
+        & fast
+        & _stops(sig, lobes, rise, peak)
+    )
+
+
+def _stops(sig: Signals, lobes: list[Lobe], rise: Fit, peak: np.ndarray) -> np.ndarray:
+    """Which lobes' rises come to rest: from the lobe's peak to half the fitted duration past the top, the
+    velocity integrated from the acceleration itself (not high-passed) falls by at least
+    :data:`_MIN_DECELERATION` of the lobe's peak speed.
+
+    A minimum-jerk rise accelerates for its first half and decelerates for its second, by the same
+    impulse: the ankle is at rest at the top. The velocity that a rep's integral leaves over (the
+    magnitude of the force is not exactly the vertical acceleration, and a heel strike of a few tens of
+    milliseconds is not integrated exactly) is a step at the rep's end, which the high-pass turns into a
+    positive lobe lasting a second or more and as large as a rise's: after a set's last rep, with the leg
+    still, nothing masks it. That lobe starts with the lowering's deceleration and heel strike (which a
+    fit takes for a rise's acceleration), but no deceleration follows: the acceleration is flat. Over a
+    few tenths of a second the raw integral drifts by millimetres per second, far less than a rise's
+    speed.
+    """
+    t = sig.t
+    dt = np.diff(t)
+    raw = np.concatenate([[0.0], np.cumsum(0.5 * (sig.acc_v[1:] + sig.acc_v[:-1]) * dt)])
+    end = np.searchsorted(t, rise.onset_s + 1.5 * rise.duration_s, side="right")
+    out = np.ones(len(lobes), dtype=bool)
+    for j, lobe in enumerate(lobes):
+        b = max(int(end[j]), lobe.peak + 1)
+        out[j] = raw[lobe.peak] - float(np.min(raw[lobe.peak : b])) >= _MIN_DECELERATION * peak[j]
+    return out
 
 
 def _lowerings(
