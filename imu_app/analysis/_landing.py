@@ -8,6 +8,7 @@ result are in :mod:`imu_app.analysis._landing_params`.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import math
 from dataclasses import dataclass
@@ -211,7 +212,7 @@ class LandingStream:
         self.cap_s = self.params.hold_cap_s
         self.warnings: list[str] = []
         self._contacts: HopContactStream | None = None
-        self._candidates: list[_Candidate] = []
+        self._candidates: collections.deque[_Candidate] = collections.deque()
         self._last_known = -np.inf  # the latest touch-down made a candidate (s)
         if contacts is None:
             cp = ContactParams(acc_range_g=float(acc_range_g) if acc_range_g else None)
@@ -303,9 +304,10 @@ class LandingStream:
         for land, takeoff, flight in zip(
             found.landing_s.tolist(), found.takeoff_s.tolist(), found.flight_before_ms.tolist(), strict=True
         ):
-            known = [c for c in self._candidates if abs(c.landing_s - land) < 1e-9]
-            if known:
-                known[0].takeoff_s = takeoff
+            # Only the latest candidate can be the pending landing this contact completes.
+            last = self._candidates[-1] if self._candidates else None
+            if last is not None and last.takeoff_s is None and abs(last.landing_s - land) < 1e-9:
+                last.takeoff_s = takeoff
             elif math.isfinite(flight) and land > self._last_known:
                 self._candidates.append(_Candidate(land, takeoff))
                 self._last_known = land
@@ -328,7 +330,7 @@ class LandingStream:
             ready, landing = self._hold(c, final=final)
             if not ready:
                 break
-            self._candidates.pop(0)
+            self._candidates.popleft()
             if landing is not None:
                 out.append(landing)
         return tuple(out)
