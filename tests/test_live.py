@@ -139,17 +139,29 @@ def test_paced_replay_on_a_fake_clock_is_the_same_and_stamps_real_time_latencies
     assert summary.health.clock_residual_ms < 1.0
 
 
-def test_holds_and_reps_are_reported_once_in_order() -> None:
-    data = load(RECORDINGS / "forward_hop_hold.csv")
+@pytest.mark.parametrize("name", ["forward_hop_hold", "squat_drop", "step_hop", "leap_and_hop"])
+def test_holds_are_reported_once_in_order_and_equal_analyse(name: str) -> None:
+    data = load(RECORDINGS / f"{name}.csv")
     _, _, events = _run(ReplaySource(data, speed=None), data.meta)
     started, ended = _of(events, HoldStarted), _of(events, HoldEnded)
     offline = analyse(data).landings
-    assert len(ended) == len(offline) == len(started)
+    assert len(ended) == len(offline) >= 1
     assert [e.number for e in ended] == list(range(1, len(ended) + 1))
-    # The same landings; the hold's end and verdict come from a window's statistics, not the whole file's.
-    for s, e, off in zip(started, ended, offline, strict=True):
-        assert s.t_s == pytest.approx(e.landing.landing_s, abs=1e-6)
-        assert e.landing.landing_s == pytest.approx(off.landing_s, abs=0.01)
+    # Every hold was announced at its touch-down under its number; a touch-down the foot stayed down after
+    # may be announced and then turn out no hold (the next hold takes its number).
+    announced = {(s.t_s, s.number) for s in started}
+    assert all((e.landing.landing_s, e.number) in announced for e in ended)
+    assert len(started) - len(ended) <= 1
+    # The same stream as offline: every field of every hold to the microsecond (sets are numbered per kind).
+    for e, off in zip(ended, offline, strict=True):
+        live, ref = dataclasses.asdict(e.landing), dataclasses.asdict(off)
+        live.pop("set_index"), ref.pop("set_index")
+        for key, x in live.items():
+            y = ref[key]
+            assert x == y or (isinstance(x, float) and isinstance(y, float) and abs(x - y) <= 1e-6), key
+
+
+def test_reps_are_reported_once_in_order() -> None:
     calf = load(RECORDINGS / "single_leg_calf_raise.csv")
     _, _, events = _run(ReplaySource(calf, speed=None), calf.meta)
     reps = _of(events, RepDone)

@@ -234,6 +234,9 @@ class HopContacts:
     final_landing_s
         Touch-down of the final landing that the recording ends on (the foot still down at the last sample),
         NaN if there is none. It is no contact, but an analysis of what follows a landing (a hold) needs it.
+    final_flight_before_ms
+        Duration of the flight that ended at ``final_landing_s`` (NaN when there is none or its take-off was
+        not seen).
     """
 
     landing_s: np.ndarray
@@ -245,6 +248,7 @@ class HopContacts:
     takeoff_idx: np.ndarray
     params: ContactParams = field(default_factory=ContactParams)
     final_landing_s: float = float("nan")
+    final_flight_before_ms: float = float("nan")
 
     def __len__(self) -> int:
         return int(self.landing_s.shape[0])
@@ -679,6 +683,7 @@ def detect_hop_contacts(
     final = landing_seen & ~has_to & ~cut_by_gap
     return HopContacts(
         final_landing_s=float(landing_s[final][-1]) if final.any() else float("nan"),
+        final_flight_before_ms=float(flight_ms[final][-1]) if final.any() else float("nan"),
         landing_s=land_all[order],
         takeoff_s=np.r_[c_takeoff[use], takeoff_s[resumed]][order],
         flight_before_ms=np.r_[flight_ms[use], np.full(resumed_landing.size, np.nan)][order],
@@ -1022,6 +1027,15 @@ class HopContactStream:
         self._last_landing_s = -np.inf
         self._landed_at_idx: int | None = None  # the last released landing, as a buffer index (< 0)
         self._n_fed = 0
+        #: The latest landing that no take-off has followed yet, once it is final (s from the stream's
+        #: first sample; NaN: none), and the flight before it (ms, NaN when its take-off was not seen).
+        #: Its contact comes once its take-off does; an analysis of what follows a landing (a hold) need
+        #: not wait for that. At the end of the stream it is the final landing the stream ends on.
+        self.pending_landing_s = float("nan")
+        self.pending_flight_before_ms = float("nan")
+        #: The earliest landing of a contact found but not released yet (s from the stream's first sample;
+        #: NaN: none): no contact released later lands before it or before the pending landing.
+        self.unreleased_landing_s = float("nan")
 
     def feed(self, t_s: np.ndarray, acc_g: np.ndarray, gaps: tuple[Gap, ...] = ()) -> HopContacts:
         """Add samples (times on the same clock as before) and return the contacts that became final."""
@@ -1091,6 +1105,11 @@ class HopContactStream:
         # Release in order only: a contact waits for every earlier one.
         ready &= np.cumprod(ready | ~new).astype(bool)
         out = self._in_stream_indices(_take(found, ready, shift=shift))
+        pending = found.final_landing_s <= horizon or (final and np.isfinite(found.final_landing_s))
+        self.pending_landing_s = found.final_landing_s + shift if pending else float("nan")
+        self.pending_flight_before_ms = found.final_flight_before_ms if pending else float("nan")
+        waiting = found.landing_s[new & ~ready]
+        self.unreleased_landing_s = float(waiting[0] + shift) if waiting.size else float("nan")
         if np.any(ready):
             self._last_landing_s = float(out.landing_s[-1])
             # Restart the buffer inside the last released contact: just after its landing edge, where no

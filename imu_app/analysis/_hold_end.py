@@ -90,15 +90,23 @@ class _Shift:
 
 
 def hold_end(
-    sig: HoldSignals, *, land: float, limit: float, at_end: bool, params: LandingParams
+    sig: HoldSignals,
+    *,
+    land: float,
+    limit: float,
+    at_end: bool,
+    params: LandingParams,
+    capped: bool = False,
 ) -> HoldEnding:
-    """How the hold that starts at ``land`` and cannot outlast ``limit`` (the next take-off, or the end of
-    the data when ``at_end``) ends: the other foot's touch-down, a stumble, or else the hop or the end of
-    the recording at ``limit``."""
-    ended_by = HoldEnd.END_OF_RECORDING if at_end else HoldEnd.HOP
+    """How the hold that starts at ``land`` and cannot outlast ``limit`` (the next take-off, the end of
+    the data when ``at_end``, or the longest hold followed when ``capped``) ends: the other foot's
+    touch-down, a stumble, or else the hop, the end of the recording or (``capped``) the other foot at
+    ``limit``."""
+    ended_by = HoldEnd.END_OF_RECORDING if at_end else HoldEnd.OTHER_FOOT if capped else HoldEnd.HOP
     t, fs = sig.t, sig.fs
     a = int(np.searchsorted(t, land + params.impact_after_s))
-    # The push-off of a hop (up to half a second) is not an event of the hold.
+    # The push-off of a hop (up to half a second) is not an event of the hold; after the longest hold
+    # followed, one may be under way.
     b = int(np.searchsorted(t, limit - (0.0 if at_end else params.pushoff_s)))
     if b - a < 5:
         return HoldEnding(limit, ended_by, 0.0)

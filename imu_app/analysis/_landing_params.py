@@ -61,6 +61,12 @@ class LandingParams:
         nor counted in the sway.
     max_rest_s
         Holds further apart than this belong to different sets.
+    max_hold_s
+        A hold is followed for at most this long after its touch-down (``None``: twice the target, and at
+        least the target plus 5 s); one that lasts longer is reported this long, ended by the other foot.
+        It bounds how long after a touch-down its hold is decided (:attr:`lookahead_s`) and so how much a
+        live analysis holds in memory: a hold is measured against its target, and what happens long after
+        the target has passed does not change whether it was met.
     """
 
     hold_target_s: float = 5.0
@@ -78,12 +84,22 @@ class LandingParams:
     early_s: float = 0.3
     impact_after_s: float = 0.3
     max_rest_s: float = DEFAULT_MAX_REST_S
+    max_hold_s: float | None = None
+
+    @property
+    def hold_cap_s(self) -> float:
+        """The longest hold followed (s): ``max_hold_s`` or its default (see the attribute)."""
+        if self.max_hold_s is not None:
+            return self.max_hold_s
+        return max(2.0 * self.hold_target_s, self.hold_target_s + 5.0)
 
     def __post_init__(self) -> None:
         if self.hold_target_s < 0 or self.target_tolerance_s < 0:
             raise AnalysisError("landings: hold_target_s and target_tolerance_s must not be negative")
         if self.window_s <= 0 or self.settle_s < 0 or self.min_hold_s <= 0:
             raise AnalysisError("landings: window_s and min_hold_s must be positive, settle_s non-negative")
+        if self.max_hold_s is not None and self.max_hold_s < max(self.hold_target_s, self.min_hold_s):
+            raise AnalysisError("landings: max_hold_s must be at least hold_target_s and min_hold_s")
 
 
 @dataclass(frozen=True)

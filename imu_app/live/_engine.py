@@ -10,8 +10,11 @@ what exists:
 - strides of walking and running with :class:`StrideEngine`: the analysis package's conditioning and
   :class:`~imu_app.analysis._strides.StrideStream`, the very stream that offline analysis feeds the whole
   recording, so that a session's strides are the report's by construction;
-- landing holds and calf raises with :class:`WindowedDetector`, which re-runs the offline analysis on a
-  bounded window of recent samples and reports what has settled in it.
+- landing holds with :class:`LandingEngine`: the conditioning and
+  :class:`~imu_app.analysis._landing.LandingStream`, which offline analysis feeds the whole recording, so
+  that a session's holds are the report's by construction;
+- calf raises with :class:`WindowedDetector`, which re-runs the offline analysis on a bounded window of
+  recent samples and reports what has settled in it.
 """
 
 from __future__ import annotations
@@ -32,11 +35,11 @@ from imu_app.analysis import (
     LandingParams,
     SetSummary,
     detect_calf_raises,
-    detect_landings,
 )
 from imu_app.analysis._conditioning import Conditioner
 from imu_app.analysis._contacts import MAX_LOOKAHEAD_S, ContactParams, HopContacts, HopContactStream
 from imu_app.analysis._hop_metrics import HopMetricsParams, hop_report
+from imu_app.analysis._landing import LandingStream, landing_sets
 from imu_app.analysis._pipeline import prescribed_tempo_s
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S
 from imu_app.analysis._stream import Samples
@@ -49,6 +52,7 @@ __all__ = [
     "CompositeEngine",
     "Engine",
     "HopEngine",
+    "LandingEngine",
     "StrideEngine",
     "WindowParams",
     "WindowedDetector",
@@ -316,6 +320,94 @@ class StrideEngine(Engine):
         return [SetDone(t_s=summary.end_s, summary=summary)]
 
 
+# ------------------------------------------------------------------------------------------- holds
+
+
+class LandingEngine(Engine):
+    """Single-leg landing holds, each reported once final, exactly as offline.
+
+    Parameters
+    ----------
+    sample_rate_hz
+        Nominal rate.
+    params
+        See :class:`~imu_app.analysis.LandingParams`.
+    acc_range_g
+        Accelerometer range (clipped samples), as offline from the recording's metadata.
+
+    Notes
+    -----
+    The chunks go through the analysis package's :class:`~imu_app.analysis._conditioning.Conditioner` to
+    :class:`~imu_app.analysis._landing.LandingStream`, which offline analysis feeds the whole recording, so
+    the holds are the report's to the microsecond whatever the chunks. ``HoldStarted`` comes once the
+    touch-down is decided and the foot has stayed down (no take-off within ``min_hold_s``, or none yet);
+    the hold's analysis may still find it ended within ``min_hold_s`` (a stumble at once), and then no
+    ``HoldEnded`` follows under that number: the next hold takes it;
+    ``HoldEnded`` once the hold is decided, at most ``lookahead_s`` after its touch-down. A hold more than
+    ``max_rest_s`` after the previous one starts a new set, so ``SetDone`` (with the offline set's
+    statistics) comes with the first hold of the next set, or at the end.
+    """
+
+    def __init__(
+        self, sample_rate_hz: float, params: LandingParams | None = None, *, acc_range_g: float | None = None
+    ) -> None:
+        self.params = params or LandingParams()
+        self.conditioner = Conditioner(sample_rate_hz)
+        self.stream = LandingStream(sample_rate_hz, self.params, acc_range_g=acc_range_g)
+        self.lookahead_s = self.stream.lookahead_s
+        self.n_holds = 0
+        self.n_sets = 0
+        self._bout: list[Landing] = []
+        self._announced = -np.inf
+        self._fed = False
+
+    def feed(self, chunk: Chunk) -> list[EngineEvent]:
+        samples = Samples(
+            t_s=chunk.t_s,
+            acc_g=chunk.acc_g,
+            gyr_dps=chunk.gyr_dps,
+            gap_before=chunk.gap_before is not None and self._fed,
+        )
+        self._fed = True
+        found = [h for c in self.conditioner.update(samples) for h in self.stream.update(c)]
+        return self._events(found)
+
+    def finish(self) -> list[EngineEvent]:
+        found = [h for c in self.conditioner.finish() for h in self.stream.update(c)]
+        found += self.stream.finish()
+        return self._events(found) + self._set_done()
+
+    def _events(self, found: list[Landing]) -> list[EngineEvent]:
+        events: list[EngineEvent] = []
+        for h in found:
+            if self._bout and h.landing_s - self._bout[-1].landing_s > self.params.max_rest_s:
+                events += self._set_done()
+            if h.landing_s > self._announced:
+                events.append(HoldStarted(t_s=h.landing_s, number=self.n_holds + 1))
+                self._announced = h.landing_s
+            self._bout.append(h)
+            self.n_holds += 1
+            events.append(
+                HoldEnded(
+                    t_s=h.landing_s + h.hold_s,
+                    number=self.n_holds,
+                    landing=dataclasses.replace(h, set_index=self.n_sets),
+                )
+            )
+        for k, land in enumerate(s for s in self.stream.holding_s if s > self._announced):
+            events.append(HoldStarted(t_s=land, number=self.n_holds + k + 1))
+            self._announced = land
+        return events
+
+    def _set_done(self) -> list[EngineEvent]:
+        if not self._bout:
+            return []
+        _, sets = landing_sets(self._bout, self.params, first_index=self.n_sets)
+        self._bout = []
+        self.n_sets += 1
+        return [SetDone(t_s=sets[0].end_s, summary=sets[0])]
+
+
 # ---------------------------------------------------------------------------------------- windowed
 
 
@@ -327,14 +419,14 @@ class WindowParams:
     ----------
     window_s
         Recent samples kept. It must hold the longest event plus ``lead_s`` and the analysis' look-ahead:
-        a 5-s hold with its landing and 1.5 s of confirmation, the slowest calf raise (1-s rise, 3-s
-        lowering, 2-s pause), with room for the analysis' own estimates (sway reference, bias) to settle.
+        the slowest calf raise (1-s rise, 3-s lowering, 2-s pause), with room for the analysis' own
+        estimates (the accelerometer's bias, the typical rise) to settle.
     step_s
         The analysis runs again after this much new sensor time. Events come at most this late after they
         settle; 0.5 s keeps the cost of re-running a small share of the stream.
     lead_s
         Events starting within this much of the window's start are left to an earlier window, which saw
-        what preceded them (the flight before a landing, the quiet stance before a rep).
+        what preceded them (the quiet stance before a rep).
     """
 
     window_s: float = 40.0
@@ -369,7 +461,7 @@ class WindowedDetector(Engine):
     -----
     Every ``step_s`` the analysis runs on the last ``window_s`` of samples since the last gap. An event is
     reported when it is *settled*: it ends at least the analysis' own look-ahead (``lookahead_s`` of its
-    result: 1.5 s for holds, the longest lowering for calf raises) before the newest sample, and it starts
+    result: the longest lowering for calf raises) before the newest sample, and it starts
     at least ``lead_s`` after the window's start (or the window starts at the beginning of the session or
     after a gap, where nothing precedes it). Events are reported in order of their start and only if they
     start after the end of the last one reported and ``_SAME_EVENT_S`` after its start (two windows may
@@ -377,10 +469,10 @@ class WindowedDetector(Engine):
     the end, the samples since the last gap are analysed once more as a whole and what was not reported is.
 
     The look-ahead of a reported event is therefore its analysis' own plus up to ``step_s``. What this
-    cannot promise is equality with the offline analysis of the whole recording: the hold and calf-raise
-    analyses use statistics of all the samples they are given (a sway reference, a gyroscope bias, the
-    90th percentile of rises), which on a window differ from those of the whole session. The analysis of
-    a stream decides, and never revises, with what it had.
+    cannot promise is equality with the offline analysis of the whole recording: the calf-raise analysis
+    uses statistics of all the samples it is given (the 90th percentile of rises), which on a window
+    differ from those of the whole session. The analysis of a stream decides, and never revises, with what
+    it had. (Landing holds stream: :class:`LandingEngine`.)
     """
 
     def __init__(
@@ -496,26 +588,6 @@ class WindowedDetector(Engine):
         return SetDone(t_s=summary.end_s, summary=summary)
 
 
-def _landing_kind(hold_target_s: float) -> _Kind:
-    lp = LandingParams(hold_target_s=hold_target_s)
-
-    def run(data: ImuData) -> tuple[Sequence[Landing], float]:
-        found = detect_landings(data, lp)
-        return found.landings, found.lookahead_s
-
-    return _Kind(
-        analyse=run,
-        start=lambda x: x.landing_s,
-        end=lambda x: x.landing_s + x.hold_s,
-        time_fields=("landing_s", "stabilised_s"),
-        make=lambda x, n: [HoldEnded(t_s=x.landing_s + x.hold_s, number=n, landing=x)],
-        set_kind="landings",
-        started=lambda t, n: HoldStarted(t_s=t, number=n),
-        # The landing is a contact's, decided 1.5 s after it; a hold needs ``min_hold_s`` on the foot.
-        started_after_s=MAX_LOOKAHEAD_S + lp.min_hold_s,
-    )
-
-
 def _calf_kind(tempo: tuple[float, float, float, float] | None) -> _Kind:
     cp = CalfRaiseParams(target_tempo_s=tempo)
 
@@ -558,7 +630,8 @@ def make_engine(
         target = hold_target_s
         if target is None:
             target = spec.hold_target_s if spec is not None and spec.has_holds else DEFAULT_HOLD_TARGET_S
-        engines.append(WindowedDetector(_landing_kind(target), sample_rate_hz, meta, window))
+        lp = LandingParams(hold_target_s=target)
+        engines.append(LandingEngine(sample_rate_hz, lp, acc_range_g=meta.acc_range_g))
     if is_calf or exercise is None:
         tempo = calf_tempo_s or prescribed_tempo_s(spec)
         engines.append(WindowedDetector(_calf_kind(tempo), sample_rate_hz, meta, window))
