@@ -117,8 +117,18 @@ class ContactParams:
         swing of a walking step; 0.2 s would take the decay of some landing impacts at 104 Hz for the end
         of a push-off.
     valley_prominence_g
-        The valley of a take-off lies between two humps of the magnitude, the push-off and the leg's swing,
-        each at least this much above it; the leg's wobble in the air makes shallower ones.
+        The valley of a take-off lies below the push-off's hump by at least this much: the support force
+        above body weight lifts the magnitude 1-3 g above the valley, a foot's ripples while it carries the
+        body (a landing's decay, sway) less. The leg's swing after the valley only has to rise
+        ``reach_hump_g`` above it: its size is that of the leg's own motion in the air, which at the ankle
+        and shank of a long flight can be 0.4-0.6 g, and a 10-ms mean over a V of such a hump takes another
+        0.1 g off it.
+    valley_search_s
+        How far before a candidate flight the take-off's valley is looked for (never before the previous
+        landing plus ``min_contact_s``). On a limb the magnitude dips below ``flight_max_g`` where the leg's
+        motion relative to the body reverses, near mid-flight, up to some 0.25 s after a take-off on
+        flights of 0.4-0.5 s (shank-worn drop jumps on the simulator; 0.1-0.15 s on the shorter real
+        shoe-worn ones): 0.4 s covers flights up to about 0.8 s.
     valley_smooth_s
         Without a release, the take-off is the valley between the push-off and the leg's swing in the air
         (see :func:`_valley_takeoffs`), found on the magnitude smoothed over at most this long: it spans
@@ -190,6 +200,7 @@ class ContactParams:
     swing_bottom_max_g: float = 1.5
     valley_smooth_s: float = 0.01
     valley_prominence_g: float = 0.5
+    valley_search_s: float = 0.4
     reach_hump_g: float = 0.2
     min_contact_s: float = 0.08
     impact_foot_s: float = 0.0075
@@ -864,11 +875,11 @@ def _valley_takeoffs(
     """Take-offs where the push-off falls into a valley and the leg's own motion in the air lifts the
     magnitude again before it dips towards the flight level.
 
-    In the ``takeoff_swing_s`` before each candidate flight (not before ``not_before``) the magnitude,
+    In the ``valley_search_s`` before each candidate flight (not before ``not_before``) the magnitude,
     smoothed over at most ``valley_smooth_s`` (whole samples either side; none at 104 Hz and below, where
     a valley is one sample), is searched for local minima below ``swing_bottom_max_g`` that lie at least
-    ``valley_prominence_g`` below the push-off before them and the leg's swing after them; the first is the
-    take-off, to a fraction of a sample by a parabola.
+    ``valley_prominence_g`` below the push-off before them and ``reach_hump_g`` below the leg's swing after
+    them; the first is the take-off, to a fraction of a sample by a parabola.
 
     Returns the take-off times (s from ``t[0]``) and the sample of the valley, -1 where there is none.
 
@@ -896,7 +907,7 @@ def _valley_takeoffs(
     out_s = np.full(run_starts.shape, np.nan)
     out_k = np.full(run_starts.shape, -1, dtype=np.intp)
     half = max(0, int(0.5 * p.valley_smooth_s / period_s))
-    search = max(3, round(p.takeoff_swing_s / period_s))
+    search = max(3, round(p.valley_search_s / period_s))
     csum = np.r_[0.0, np.cumsum(s)]
     for i, st in enumerate(run_starts):
         lo = max(int(not_before[i]) + 1, int(st) - search, half + 1)
@@ -909,8 +920,12 @@ def _valley_takeoffs(
         is_min = np.r_[False, (sm[1:-1] < sm[:-2]) & (sm[1:-1] <= sm[2:]), False]
         later_max = np.maximum.accumulate(sm[::-1])[::-1]
         earlier_max = np.maximum.accumulate(sm)
-        prominence = np.minimum(later_max, earlier_max) - sm
-        ok = is_min & (sm < p.swing_bottom_max_g) & (prominence >= p.valley_prominence_g)
+        ok = (
+            is_min
+            & (sm < p.swing_bottom_max_g)
+            & (earlier_max - sm >= p.valley_prominence_g)
+            & (later_max - sm >= p.reach_hump_g)
+        )
         if not ok.any():
             continue
         m = int(np.flatnonzero(ok)[0])
