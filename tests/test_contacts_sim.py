@@ -46,7 +46,6 @@ def test_pogo_hops_at_the_ankle_as_measured(rate_hz: float, ct_p95_ms: float, la
     assert sum(st.count for st in rep.sets) >= len(truth) - len(rep.sets)
 
 
-@pytest.mark.xfail(strict=True, reason="at the ankle, 500 Hz, one rebound of three is found (realistic leg)")
 def test_drop_jump_rebound_role() -> None:
     s = sim.simulate("drop_jump", sim.SensorParams(sample_rate_hz=500, mounting="random"), seed=1)
     rep = analyse(s.data, AnalysisOptions(exercise="drop_jump"))

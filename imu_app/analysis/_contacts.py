@@ -63,7 +63,11 @@ class ContactParams:
         Every landing on a foot decelerates the falling shank within milliseconds: hops, drop jumps and
         even soft landings show 3-10 g at the ankle. An unloading dip on the ground (a quick
         countermovement, stepping down) or the swing of walking can bring the magnitude below
-        ``flight_max_g`` but returns to 1-1.5 g without an impact; 2 g separates the two.
+        ``flight_max_g`` but returns to 1-1.5 g without an impact; 2 g separates the two. From 200 Hz up
+        (``impact_rise_s`` spans three samples or more) an impact must also rise this much above the sample
+        its steep rise starts from: just before touch-down the leg's reach brakes the foot at up to about
+        2 g (1.6-1.9 g on the real shoe-worn drop jumps), which on an ankle or shank in a short hop lifts
+        the magnitude from near 0 g to 2 g within 10-15 ms, a rise an impact, adding several g, exceeds.
     landing_min_rate_g_s, landing_min_step_g
         ... and the magnitude must rise at least this fast somewhere in that window: by
         ``landing_min_rate_g_s`` (g/s), or by ``landing_min_step_g`` from one sample to the next when that
@@ -117,8 +121,18 @@ class ContactParams:
         swing of a walking step; 0.2 s would take the decay of some landing impacts at 104 Hz for the end
         of a push-off.
     valley_prominence_g
-        The valley of a take-off lies between two humps of the magnitude, the push-off and the leg's swing,
-        each at least this much above it; the leg's wobble in the air makes shallower ones.
+        The valley of a take-off lies below the push-off's hump by at least this much: the support force
+        above body weight lifts the magnitude 1-3 g above the valley, a foot's ripples while it carries the
+        body (a landing's decay, sway) less. The leg's swing after the valley only has to rise
+        ``reach_hump_g`` above it: its size is that of the leg's own motion in the air, which at the ankle
+        and shank of a long flight can be 0.4-0.6 g, and a 10-ms mean over a V of such a hump takes another
+        0.1 g off it.
+    valley_search_s
+        How far before a candidate flight the take-off's valley is looked for (never before the previous
+        landing plus ``min_contact_s``). On a limb the magnitude dips below ``flight_max_g`` where the leg's
+        motion relative to the body reverses, near mid-flight, up to some 0.25 s after a take-off on
+        flights of 0.4-0.5 s (shank-worn drop jumps on the simulator; 0.1-0.15 s on the shorter real
+        shoe-worn ones): 0.4 s covers flights up to about 0.8 s.
     valley_smooth_s
         Without a release, the take-off is the valley between the push-off and the leg's swing in the air
         (see :func:`_valley_takeoffs`), found on the magnitude smoothed over at most this long: it spans
@@ -190,6 +204,7 @@ class ContactParams:
     swing_bottom_max_g: float = 1.5
     valley_smooth_s: float = 0.01
     valley_prominence_g: float = 0.5
+    valley_search_s: float = 0.4
     reach_hump_g: float = 0.2
     min_contact_s: float = 0.08
     impact_foot_s: float = 0.0075
@@ -446,7 +461,14 @@ def detect_hop_contacts(
     # rates too, but stops short of landing_min_peak_g.
     rise_win = max(2, round(p.impact_rise_s / period_s) + 1)
     cand_hi = np.maximum(np.minimum(cand + 1 + rise_win, seg_last[seg_id[cand]] + 1), cand_lo + 1)
-    impacts = cand[_window_reduce(np.maximum, s, cand_lo, cand_hi) >= p.landing_min_peak_g]
+    # Where the window resolves the rise (three samples or more), the impact must rise landing_min_peak_g
+    # above the sample it starts from: the leg's reach brakes the foot at up to about 2 g before the
+    # touch-down (1.6-1.9 g on the real shoe-worn drop jumps) and can lift the magnitude from the flight
+    # level to 2 g within 10 ms, while an impact adds several g to whatever the reach read. At lower rates
+    # the anti-alias filter blends the reach into the impact's first sample, and its peak must reach
+    # landing_min_peak_g.
+    rise_from = s[cand] if rise_win >= 3 else 0.0
+    impacts = cand[_window_reduce(np.maximum, s, cand_lo, cand_hi) - rise_from >= p.landing_min_peak_g]
 
     def first_impact(after: np.ndarray) -> np.ndarray:
         """Index of the first impact start at or after each index (n when there is none)."""
@@ -622,7 +644,13 @@ def detect_hop_contacts(
     # least min_contact_s after a landing (the shortest reactive contacts last about 0.1 s).
     plausible = (landing_s - edge_takeoff_s) >= p.min_flight_s
     ringing = _ringing_dips(
-        t, starts, seg_id=seg_id, landing_s=landing_s + t0, plausible=plausible, min_contact_s=p.min_contact_s
+        t,
+        starts,
+        seg_id=seg_id,
+        landing_s=landing_s + t0,
+        plausible=plausible,
+        min_contact_s=p.min_contact_s,
+        landed_at_s=None if landed_at_idx is None else t0 + landed_at_idx * period_s,
     )
     plausible &= ~ringing
     prev = np.r_[-1, np.maximum.accumulate(np.where(plausible, np.arange(starts.size), -1))[:-1]]
@@ -787,12 +815,14 @@ def _ringing_dips(
     landing_s: np.ndarray,
     plausible: np.ndarray,
     min_contact_s: float,
+    landed_at_s: float | None = None,
 ) -> np.ndarray:
     """Candidate flights that start within ``min_contact_s`` of the landing of the last plausible one
     (same gap-free stretch): dips of a landing's ringing, not flights. ``landing_s`` on the clock of
-    ``t``."""
+    ``t``; ``landed_at_s`` is a landing just before the samples (a stream that restarted its buffer there),
+    which the first stretch's dips count from as they would on the whole recording."""
     out = np.zeros(starts.shape, dtype=bool)
-    last_land, last_seg = -np.inf, -1
+    last_land, last_seg = (-np.inf, -1) if landed_at_s is None else (landed_at_s, 0)
     for i, st in enumerate(starts):
         if seg_id[st] == last_seg and t[st] - last_land < min_contact_s:
             out[i] = True
@@ -869,11 +899,11 @@ def _valley_takeoffs(
     """Take-offs where the push-off falls into a valley and the leg's own motion in the air lifts the
     magnitude again before it dips towards the flight level.
 
-    In the ``takeoff_swing_s`` before each candidate flight (not before ``not_before``) the magnitude,
+    In the ``valley_search_s`` before each candidate flight (not before ``not_before``) the magnitude,
     smoothed over at most ``valley_smooth_s`` (whole samples either side; none at 104 Hz and below, where
     a valley is one sample), is searched for local minima below ``swing_bottom_max_g`` that lie at least
-    ``valley_prominence_g`` below the push-off before them and the leg's swing after them; the first is the
-    take-off, to a fraction of a sample by a parabola.
+    ``valley_prominence_g`` below the push-off before them and ``reach_hump_g`` below the leg's swing after
+    them; the first is the take-off, to a fraction of a sample by a parabola.
 
     Returns the take-off times (s from ``t[0]``) and the sample of the valley, -1 where there is none.
 
@@ -901,7 +931,7 @@ def _valley_takeoffs(
     out_s = np.full(run_starts.shape, np.nan)
     out_k = np.full(run_starts.shape, -1, dtype=np.intp)
     half = max(0, int(0.5 * p.valley_smooth_s / period_s))
-    search = max(3, round(p.takeoff_swing_s / period_s))
+    search = max(3, round(p.valley_search_s / period_s))
     csum = np.r_[0.0, np.cumsum(s)]
     for i, st in enumerate(run_starts):
         lo = max(int(not_before[i]) + 1, int(st) - search, half + 1)
@@ -914,8 +944,12 @@ def _valley_takeoffs(
         is_min = np.r_[False, (sm[1:-1] < sm[:-2]) & (sm[1:-1] <= sm[2:]), False]
         later_max = np.maximum.accumulate(sm[::-1])[::-1]
         earlier_max = np.maximum.accumulate(sm)
-        prominence = np.minimum(later_max, earlier_max) - sm
-        ok = is_min & (sm < p.swing_bottom_max_g) & (prominence >= p.valley_prominence_g)
+        ok = (
+            is_min
+            & (sm < p.swing_bottom_max_g)
+            & (earlier_max - sm >= p.valley_prominence_g)
+            & (later_max - sm >= p.reach_hump_g)
+        )
         if not ok.any():
             continue
         m = int(np.flatnonzero(ok)[0])

@@ -48,6 +48,9 @@ FOOT_CHANNEL = 7
 #: Foot pitch at toe-off (rad) and its rate then (rad/s).
 TAKEOFF_PITCH = (30.0 * DEG, 45.0 * DEG)
 TAKEOFF_RATE = (500.0 * DEG, 800.0 * DEG)
+#: Flights at least this long (s) leave the ground at the whole of :data:`TAKEOFF_RATE`; shorter ones at
+#: their share of it (the range is that of jumps with flights of 0.3 s and more).
+FULL_RATE_FLIGHT_S = 0.3
 #: The heel rise of a push-off takes the last this many seconds of the contact (the ankle's plantarflexion
 #: is the last joint action of a jump, within the final 100 ms; Bobbert et al. 1987).
 HEEL_RISE_S = (0.08, 0.12)
@@ -117,10 +120,21 @@ def heel_rise_s(rng: np.random.Generator, contact_s: float) -> float:
     return min(float(rng.uniform(*HEEL_RISE_S)), 0.4 * contact_s)
 
 
-def push_off_foot(foot: Track, t_heel: float, t_takeoff: float, rng: np.random.Generator) -> None:
-    """Plantarflexion from ``t_heel`` to toe-off: the foot pitches up to the take-off angle, still turning."""
+def push_off_foot(
+    foot: Track, t_heel: float, t_takeoff: float, rng: np.random.Generator, *, flight_s: float
+) -> None:
+    """Plantarflexion from ``t_heel`` to toe-off: the foot pitches up to the take-off angle, still turning.
+
+    The rate at toe-off scales with the take-off speed, that is with the flight's duration, below
+    :data:`FULL_RATE_FLIGHT_S`: the plantarflexion is the last part of the push that gives the body its
+    vertical speed, so a short fast hop (half the flight, half the take-off speed) ends with about half the
+    ankle velocity of a jump. The foot then spends and reverses that rate within the flight at about the same
+    angular acceleration whatever the flight's length (some 200 rad/s^2, as in the real shoe-worn rebounds of
+    ``benchmarks/bench_realism.py``), instead of swinging at 3-5 g through a 150-ms hop.
+    """
     foot.hold(t_heel)
-    foot.to(t_takeoff, float(rng.uniform(*TAKEOFF_PITCH)), float(rng.uniform(*TAKEOFF_RATE)), 0.0)
+    share = min(1.0, flight_s / FULL_RATE_FLIGHT_S)
+    foot.to(t_takeoff, float(rng.uniform(*TAKEOFF_PITCH)), float(rng.uniform(*TAKEOFF_RATE)) * share, 0.0)
 
 
 def toe_off_release(t_takeoff: float, rng: np.random.Generator) -> Additive:
@@ -151,6 +165,15 @@ def flight_limb(
     mid-flight and back to ``theta_landing``.
     """
     dur = t1 - t0
+    if limb.passive:
+        # A step off a box: no push, so no tuck to recover from. The leg hangs and extends smoothly into
+        # the reach, one quintic from the state it left the box in to the touch-down's (the apex-and-descent
+        # profile of an active flight, squeezed into a short drop with a lower tuck, would swing the foot at
+        # 2-3 g back and forth, which the real shoe-worn drop-ins, at 0.1-0.6 g until the reach, do not).
+        zr.to(t1, 0.0, -reach_mps * limb.tuck_scale, limb.brake_mps2 * limb.tuck_scale)
+        foot.to(t1, limb.pitch_landing, 0.0, 0.0)
+        theta.to(t1, theta_landing, 20.0 * DEG, 0.0)
+        return
     t_apex = t0 + 0.4 * dur
     # The last tenth of the flight the extending leg already slows down, at ``brake_mps2``; before that it
     # extends at a steady acceleration from the apex of the tuck, which sets the tuck's height.

@@ -247,7 +247,7 @@ class Session:
         self.y.to(t1, self.y.p + 0.35 * vy * rise_s, 0.7 * vy, 0.0)
         self.th.to(t1, theta_takeoff, -60 * DEG, 0.0)
         self.beta.hold(t1)
-        push_off_foot(self.foot, t_heel, t1, self.rng)
+        push_off_foot(self.foot, t_heel, t1, self.rng, flight_s=flight.duration_s)
         self.additives.append(toe_off_release(t1, self.rng))
         self.t = t1
         self._close_hold(ended_by="hop")
@@ -394,7 +394,7 @@ class Session:
         theta_land = self.th.p
         self.th.to(t0 + 0.5 * contact_s, theta_land + dtheta, 0.0, 0.0).to(t1, theta_takeoff, -80 * DEG, 0.0)
         self.foot.hold(t_rise) if heel_strike else self.foot.to(t_rise, self.foot.p, 0.0, 0.0)
-        push_off_foot(self.foot, t_rise, t1, self.rng)
+        push_off_foot(self.foot, t_rise, t1, self.rng, flight_s=flight.duration_s)
         self.additives.append(toe_off_release(t1, self.rng))
         self.t = t1
         self._sync()
