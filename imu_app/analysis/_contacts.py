@@ -402,6 +402,32 @@ def detect_hop_contacts(
        frequency on the accuracy of measurement parameters in rearfoot running. Computer Methods in
        Biomechanics and Biomedical Engineering, 20, 1502-1511. https://doi.org/10.1080/10255842.2017.1382482
     """
+    return _detect(
+        t_s, acc_g, gaps=gaps, sample_rate_hz=sample_rate_hz, params=params, landed_at_idx=landed_at_idx
+    )[0]
+
+
+@dataclass(frozen=True)
+class _Runs:
+    """The candidate flights of one call of :func:`_detect`, for :class:`HopContactStream` to tell which
+    contacts later samples can still change: the runs after merging and before the duration filter
+    (first and last sample), and the first sample of the last run before merging (-1 when none)."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    last_start: int
+
+
+def _detect(
+    t_s: np.ndarray,
+    acc_g: np.ndarray,
+    *,
+    gaps: tuple[Gap, ...] | list[Gap] = (),
+    sample_rate_hz: float | None = None,
+    params: ContactParams | None = None,
+    landed_at_idx: int | None = None,
+) -> tuple[HopContacts, _Runs]:
+    """:func:`detect_hop_contacts`, and the candidate flights it worked on."""
     p = params or ContactParams()
     t = np.asarray(t_s, dtype=np.float64)
     acc = np.asarray(acc_g, dtype=np.float64)
@@ -418,8 +444,9 @@ def detect_hop_contacts(
         takeoff_idx=np.empty(0, dtype=np.intp),
         params=p,
     )
+    no_runs = _Runs(starts=np.empty(0, dtype=np.intp), ends=np.empty(0, dtype=np.intp), last_start=-1)
     if n < 4:
-        return empty
+        return empty, no_runs
     t0 = t[0]
     period_s = 1.0 / sample_rate_hz if sample_rate_hz else float(np.median(np.diff(t)))
     s = np.sqrt(np.einsum("ij,ij->i", acc, acc))
@@ -442,7 +469,8 @@ def detect_hop_contacts(
     starts = np.flatnonzero(low & ~prev_low)
     ends = np.flatnonzero(low & ~next_low)  # inclusive
     if starts.size == 0:
-        return empty
+        return empty, no_runs
+    last_start = int(starts[-1])
 
     # Rise rate of the magnitude from each sample to the next (none across a gap).
     rise = np.zeros(n)
@@ -504,6 +532,8 @@ def detect_hop_contacts(
         keep_end = np.concatenate((~join, [True]))
         starts, ends = starts[keep_start], ends[keep_end]
 
+    runs = _Runs(starts=starts, ends=ends, last_start=last_start)
+
     # Coarse duration filter before the precise edges (edges move each end by at most one period). Runs
     # too short to be a flight are kept: the leg's swing and reach can hide all but a sample or two of a
     # short flight at low rates (see ``landing_reach_s``); the precise duration decides.
@@ -511,7 +541,7 @@ def detect_hop_contacts(
     ok = span <= p.max_flight_s + 2 * period_s
     starts, ends = starts[ok], ends[ok]
     if starts.size == 0:
-        return empty
+        return empty, runs
 
     # Is each edge observed? A run touching a segment boundary had its edge hidden in the gap (or before
     # the first / after the last sample).
@@ -686,7 +716,7 @@ def detect_hop_contacts(
     k_land, k_to = k_land[keep], k_to[keep]
     flight_ms = np.where(landing_seen & takeoff_seen, flight_ms[keep], np.nan)
     if starts.size == 0:
-        return empty
+        return empty, runs
 
     # --- 4. contacts: from each landing to the take-off of the next flight ------------------------------
     fl_seg = seg_id[starts]
@@ -711,7 +741,7 @@ def detect_hop_contacts(
     order = np.argsort(land_all, kind="stable")
     final = landing_seen & ~has_to & ~cut_by_gap
     n_res = resumed_landing.size
-    return HopContacts(
+    contacts = HopContacts(
         final_landing_s=float(landing_s[final][-1]) if final.any() else float("nan"),
         landing_s=land_all[order],
         takeoff_s=np.concatenate((c_takeoff[use], takeoff_s[resumed]))[order],
@@ -722,6 +752,7 @@ def detect_hop_contacts(
         takeoff_idx=np.concatenate((c_k_to[use], k_to[resumed])).astype(np.intp)[order],
         params=p,
     )
+    return contacts, runs
 
 
 def _edge_time(
@@ -1041,6 +1072,11 @@ class HopContactStream:
     events, so the head joined to the tail gives it the same events, with their true times, as the whole
     stance would. A gap counts as a flight sample here: a contact may start where samples resume.
 
+    The detector is not rerun on a chunk that provably releases nothing (see :meth:`_quiet_until`): one
+    that starts no candidate flight (no sample falls below ``flight_max_g`` after one above it) and no gap,
+    while the horizon stays before the earliest event that samples after the last run can still make or
+    change. Every call then returns what a rerun on every chunk would, at the same chunk.
+
     Parameters
     ----------
     sample_rate_hz
@@ -1072,6 +1108,10 @@ class HopContactStream:
         self._last_landing_s = -np.inf
         self._landed_at_idx: int | None = None  # the last released landing, as a buffer index (< 0)
         self._n_fed = 0
+        # What the last run of the detector found, and the horizon (buffer time) below which chunks that
+        # start no flight cannot change what is releasable; None when the buffer changed since.
+        self._quiet: tuple[HopContacts, float] | None = None
+        self._last_low = False  # the last sample fed is certainly below flight_max_g
 
     def feed(self, t_s: np.ndarray, acc_g: np.ndarray, gaps: tuple[Gap, ...] = ()) -> HopContacts:
         """Add samples (times on the same clock as before) and return the contacts that became final."""
@@ -1082,20 +1122,34 @@ class HopContactStream:
         if self._t_origin is None:
             self._t_origin = float(t[0])
         offset = self._t.size
+        starts_flight = bool(gaps) or self._starts_flight(acc)
         if offset and t[0] - self._t[-1] > GAP_FACTOR / self.sample_rate_hz:
             self._gap_after.append(offset - 1)
+            starts_flight = True
         self._gap_after.extend(offset + g.before_idx for g in gaps)
         self._t = np.concatenate([self._t, t])
         self._acc = np.concatenate([self._acc, acc])
         self._index = np.concatenate([self._index, self._n_fed + np.arange(t.size, dtype=np.int64)])
         self._n_fed += t.size
-        out = self._release(final=False)
+        quiet = self._quiet
+        if (
+            not starts_flight
+            and not self._rerun_every_chunk
+            and quiet is not None
+            and float(self._t[-1] - self._t[0]) - MAX_LOOKAHEAD_S < quiet[1]
+        ):
+            out = self._in_stream_indices(_take(quiet[0], np.zeros(len(quiet[0]), dtype=bool)))
+        else:
+            out = self._release(final=False)
         self._bound()
         return out
 
     def finish(self) -> HopContacts:
         """Return the contacts still held back once no more samples will come."""
         return self._release(final=True)
+
+    #: Run the detector on every chunk (the reference the tests compare the skipping against).
+    _rerun_every_chunk: bool = False
 
     #: The detector protocol's look-ahead (:class:`~imu_app.analysis._stream.Detector`).
     lookahead_s: float = MAX_LOOKAHEAD_S
@@ -1122,7 +1176,7 @@ class HopContactStream:
             for i in self._gap_after
             if i + 1 < self._t.size
         )
-        found = detect_hop_contacts(
+        found, runs = _detect(
             self._t,
             self._acc,
             gaps=gaps,
@@ -1141,7 +1195,9 @@ class HopContactStream:
         # Release in order only: a contact waits for every earlier one.
         ready &= np.cumprod(ready | ~new).astype(bool)
         out = self._in_stream_indices(_take(found, ready, shift=shift))
-        if np.any(ready):
+        until = self._quiet_until(runs, last_event[new & ~ready])
+        t_first = float(self._t[0])
+        if ready.any():
             self._last_landing_s = float(out.landing_s[-1])
             # Restart the buffer inside the last released contact: just after its landing edge, where no
             # flight run and no edge neighbourhood of a later event can begin.
@@ -1151,7 +1207,72 @@ class HopContactStream:
             if not final and 0 < cut < self._t.size:
                 self._keep(np.arange(cut, self._t.size))
                 self._landed_at_idx = k - cut
+        # After a cut the detector runs again on the next chunk, as it would without skipping.
+        self._quiet = None if until is None or float(self._t[0]) != t_first else (found, until)
         return out
+
+    def _starts_flight(self, acc: np.ndarray) -> bool:
+        """Whether the new samples may start a candidate flight of the detector: a sample below
+        ``flight_max_g`` after one above it. Magnitudes within 1e-9 g of the threshold count as both (the
+        detector computes them on the whole buffer, which may differ in the last bit)."""
+        s = np.sqrt(np.einsum("ij,ij->i", acc, acc))
+        f = self.params.flight_max_g
+        low = s < f - 1e-9
+        high = s >= f + 1e-9
+        was_low = self._last_low
+        self._last_low = bool(low[-1])
+        if not (low | high).all():
+            return True
+        n_low = int(np.argmin(low)) if not low.all() else low.size
+        return (n_low > 0 and not was_low) or bool(low[n_low:].any())
+
+    def _quiet_until(self, runs: _Runs, pending_s: np.ndarray) -> float | None:
+        """Horizon (s from the buffer's first sample) up to which chunks that start no flight and no gap
+        cannot release a contact, or None when the next chunk must rerun the detector.
+
+        Appending samples that start no candidate flight (``_starts_flight``) and no gap leaves the
+        detector's runs, and their merging, as they are, except for the last run, which may grow, and
+        the merging of the last two runs, which depends on impacts starting before the last run and on
+        its length (it can only stop joining them). The samples the detector reads after a run's last
+        sample ``e`` all lie within ``landing_reach_s`` after it (the first impact after the run, from
+        whose foot the landing may rise), plus at most ``K`` samples: the impact's rise
+        (``impact_rise_s``), the impact window (``landing_window_s``), the edge fit (``edge_fit_s``), the
+        step onset and the clipping test. Before its first sample ``st``, the take-off is looked for at
+        most ``release_search_s`` back (the release), ``takeoff_swing_s`` back (the valley, and the
+        push-off's fall before a swing, within one stretch of samples whose steps are below
+        ``min_flight_s``), and the edge's foot is ``edge_fit_s`` long; ``release_delay_s`` and the
+        filter's group delay are subtracted.
+
+        So the runs whose last sample lies ``landing_reach_s`` or more before the buffer's ``K``-th last
+        sample keep their landing, take-off and whether they are kept, and nothing else decides a contact
+        ending at or before their take-off (the chains from one run to the next, the ringing dips and the
+        previous landings, run forward in time). Every contact that later samples can make or change
+        therefore ends (take-off or, cut by a gap, landing) no earlier than the bound below computed from
+        the first of the other runs, and the contacts found now end as found. Until the horizon reaches
+        the earlier of that bound and the end of the first contact not yet released, nothing can be
+        released, and the detector need not run.
+        """
+        p = self.params
+        t = self._t
+        n = t.size
+        period_s = 1.0 / self.sample_rate_hz
+        rise_win = max(2, round(p.impact_rise_s / period_s) + 1)
+        win = max(2, round(p.landing_window_s / period_s) + 1)
+        fit = max(2, round(p.edge_fit_s / period_s) + 1)
+        k = max(fit + 2, win + 1, rise_win + 1, 4) + 2
+        if n - 1 - k < 0 or (runs.last_start >= 0 and runs.last_start + rise_win + 2 > n - 1):
+            return None
+        until = float(pending_s.min()) if pending_s.size else np.inf
+        open_runs = t[runs.ends] + p.landing_reach_s >= t[n - 1 - k]
+        if open_runs.any():
+            st = runs.starts[open_runs]
+            back = max(1, round(p.release_search_s / period_s), round(p.takeoff_swing_s / period_s), 3) + 2
+            delay = p.release_delay_s + p.edge_fit_s + period_s
+            if p.antialias_cutoff_ratio:
+                delay += _group_delay_s(p.antialias_cutoff_ratio / period_s)
+            first = np.minimum(t[np.maximum(st - back, 0)], t[st] - p.takeoff_swing_s - p.min_flight_s)
+            until = min(until, float(first.min() - delay - t[0]))
+        return until
 
     def _in_stream_indices(self, found: HopContacts) -> HopContacts:
         """Sample indices of the buffer as indices in the whole stream."""
@@ -1192,6 +1313,8 @@ class HopContactStream:
         self._keep(np.r_[np.arange(head_end), np.arange(tail_start, t.size)])
 
     def _keep(self, rows: np.ndarray) -> None:
+        # The quiet horizon stays valid through the cut of a long stance, which keeps the first sample and
+        # leaves the events as they are (see the class); the cut of a release drops it (``_release``).
         position = np.full(self._t.size, -1, dtype=np.int64)
         position[rows] = np.arange(rows.size)
         self._t = self._t[rows]
