@@ -8,6 +8,7 @@ streaming wrapper (:class:`HopContactStream`) reproduce the offline events exact
 
 from __future__ import annotations
 
+import functools
 import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -285,14 +286,23 @@ def _segment_starts(n: int, gaps: tuple[Gap, ...] | list[Gap]) -> np.ndarray:
 
 def _clipped(acc: np.ndarray, acc_range_g: float | None) -> np.ndarray:
     """Samples where any axis is saturated (see ``ContactParams.acc_range_g``)."""
-    a = np.abs(acc)
-    if acc_range_g:
-        return np.any(a >= 0.995 * acc_range_g, axis=1)
-    same_prev = np.zeros_like(a, dtype=bool)
-    same_prev[1:] = acc[1:] == acc[:-1]
-    same_next = np.zeros_like(a, dtype=bool)
-    same_next[:-1] = same_prev[1:]
-    return np.any((same_prev | same_next) & (a > 2.0), axis=1)
+    # Axis by axis: a reduction over the short axis of an (n, 3) array costs more than three column passes.
+    n = acc.shape[0]
+    out = np.zeros(n, dtype=bool)
+    for j in range(acc.shape[1]):
+        col = acc[:, j]
+        if acc_range_g:
+            out |= np.abs(col) >= 0.995 * acc_range_g
+            continue
+        big = np.abs(col) > 2.0
+        if not big.any():
+            continue
+        same = np.zeros(n, dtype=bool)
+        eq = col[1:] == col[:-1]
+        same[1:] = eq
+        same[:-1] |= eq
+        out |= same & big
+    return out
 
 
 def _window_reduce(ufunc: np.ufunc, x: np.ndarray, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
@@ -307,8 +317,21 @@ def _window_reduce(ufunc: np.ufunc, x: np.ndarray, lo: np.ndarray, hi: np.ndarra
     idx[1::2][last_open] = x.shape[0] - 1
     out = ufunc.reduceat(x, idx)[0::2]
     # Windows whose end was clipped to the last index lost that last sample; add it back.
-    if np.any(last_open):
+    if last_open.any():
         out[last_open] = ufunc(out[last_open], x[-1])
+    return out
+
+
+def _clip_idx(i: np.ndarray, lo: int, hi: int) -> np.ndarray:
+    """``np.clip`` for index arrays, without its dispatch overhead (many calls on a few elements each)."""
+    return np.minimum(np.maximum(i, lo), hi)
+
+
+def _cumsum0(x: np.ndarray) -> np.ndarray:
+    """Running sum of ``x`` with a leading 0, so that ``out[hi] - out[lo]`` is the sum of ``x[lo:hi]``."""
+    out = np.empty(x.shape[0] + 1)
+    out[0] = 0.0
+    np.cumsum(x, out=out[1:])
     return out
 
 
@@ -398,6 +421,32 @@ def detect_hop_contacts(
        frequency on the accuracy of measurement parameters in rearfoot running. Computer Methods in
        Biomechanics and Biomedical Engineering, 20, 1502-1511. https://doi.org/10.1080/10255842.2017.1382482
     """
+    return _detect(
+        t_s, acc_g, gaps=gaps, sample_rate_hz=sample_rate_hz, params=params, landed_at_idx=landed_at_idx
+    )[0]
+
+
+@dataclass(frozen=True)
+class _Runs:
+    """The candidate flights of one call of :func:`_detect`, for :class:`HopContactStream` to tell which
+    contacts later samples can still change: the runs after merging and before the duration filter
+    (first and last sample), and the first sample of the last run before merging (-1 when none)."""
+
+    starts: np.ndarray
+    ends: np.ndarray
+    last_start: int
+
+
+def _detect(
+    t_s: np.ndarray,
+    acc_g: np.ndarray,
+    *,
+    gaps: tuple[Gap, ...] | list[Gap] = (),
+    sample_rate_hz: float | None = None,
+    params: ContactParams | None = None,
+    landed_at_idx: int | None = None,
+) -> tuple[HopContacts, _Runs]:
+    """:func:`detect_hop_contacts`, and the candidate flights it worked on."""
     p = params or ContactParams()
     t = np.asarray(t_s, dtype=np.float64)
     acc = np.asarray(acc_g, dtype=np.float64)
@@ -414,8 +463,9 @@ def detect_hop_contacts(
         takeoff_idx=np.empty(0, dtype=np.intp),
         params=p,
     )
+    no_runs = _Runs(starts=np.empty(0, dtype=np.intp), ends=np.empty(0, dtype=np.intp), last_start=-1)
     if n < 4:
-        return empty
+        return empty, no_runs
     t0 = t[0]
     period_s = 1.0 / sample_rate_hz if sample_rate_hz else float(np.median(np.diff(t)))
     s = np.sqrt(np.einsum("ij,ij->i", acc, acc))
@@ -427,16 +477,19 @@ def detect_hop_contacts(
     seg_start = _segment_starts(n, gaps)
     seg_id = np.cumsum(seg_start) - 1
     seg_first = np.flatnonzero(seg_start)
-    seg_last = np.r_[seg_first[1:] - 1, n - 1]
+    seg_last = np.concatenate((seg_first[1:] - 1, [n - 1]))
 
     # --- 1. candidate flights: runs of low magnitude, never across a gap --------------------------------
     low = s < p.flight_max_g
-    prev_low = np.r_[False, low[:-1]] & ~seg_start
-    next_low = np.r_[low[1:], False] & ~np.r_[seg_start[1:], True]
+    prev_low = np.zeros(n, dtype=bool)
+    prev_low[1:] = low[:-1] & ~seg_start[1:]
+    next_low = np.zeros(n, dtype=bool)
+    next_low[:-1] = low[1:] & ~seg_start[1:]
     starts = np.flatnonzero(low & ~prev_low)
     ends = np.flatnonzero(low & ~next_low)  # inclusive
     if starts.size == 0:
-        return empty
+        return empty, no_runs
+    last_start = int(starts[-1])
 
     # Rise rate of the magnitude from each sample to the next (none across a gap).
     rise = np.zeros(n)
@@ -469,11 +522,12 @@ def detect_hop_contacts(
     # landing_min_peak_g.
     rise_from = s[cand] if rise_win >= 3 else 0.0
     impacts = cand[_window_reduce(np.maximum, s, cand_lo, cand_hi) - rise_from >= p.landing_min_peak_g]
+    impacts_end = np.concatenate((impacts, [n]))
 
     def first_impact(after: np.ndarray) -> np.ndarray:
         """Index of the first impact start at or after each index (n when there is none)."""
         j = np.searchsorted(impacts, after, side="left")
-        return np.r_[impacts, n][j]
+        return impacts_end[j]
 
     # Merge runs split by an excursion without impact (same segment only): the leg moving in the air. The
     # whole excursion is searched: after the leg's reach the impact can come later than landing_window_s
@@ -488,8 +542,11 @@ def detect_hop_contacts(
         # ... but not across a stance: the magnitude held above merge_max_g for min_contact_s or more is a
         # foot carrying the body (a push-off after a landing's ringing dips), not the leg moving in the air.
         above = s >= p.merge_max_g
-        run_id = np.cumsum(np.r_[True, above[1:] != above[:-1]])
-        run_first = np.flatnonzero(np.r_[True, above[1:] != above[:-1]])
+        changes = np.empty(n, dtype=bool)
+        changes[0] = True
+        np.not_equal(above[1:], above[:-1], out=changes[1:])
+        run_id = np.cumsum(changes)
+        run_first = np.flatnonzero(changes)
         first_of = run_first[run_id - 1]
         held = np.where(above, t - t[first_of], 0.0)
         stance_between = _window_reduce(np.maximum, held, between_lo, np.maximum(between_hi, between_lo + 1))
@@ -497,9 +554,11 @@ def detect_hop_contacts(
         join = (
             (peak_between < p.merge_max_g) | (no_impact & no_stance & (joined_span <= p.max_flight_s))
         ) & same_seg
-        keep_start = np.r_[True, ~join]
-        keep_end = np.r_[~join, True]
+        keep_start = np.concatenate(([True], ~join))
+        keep_end = np.concatenate((~join, [True]))
         starts, ends = starts[keep_start], ends[keep_end]
+
+    runs = _Runs(starts=starts, ends=ends, last_start=last_start)
 
     # Coarse duration filter before the precise edges (edges move each end by at most one period). Runs
     # too short to be a flight are kept: the leg's swing and reach can hide all but a sample or two of a
@@ -508,14 +567,14 @@ def detect_hop_contacts(
     ok = span <= p.max_flight_s + 2 * period_s
     starts, ends = starts[ok], ends[ok]
     if starts.size == 0:
-        return empty
+        return empty, runs
 
     # Is each edge observed? A run touching a segment boundary had its edge hidden in the gap (or before
     # the first / after the last sample).
     takeoff_seen = starts > seg_first[seg_id[starts]]
     landing_seen = ends < seg_last[seg_id[ends]]
 
-    csum = np.r_[0.0, np.cumsum(s)]
+    csum = _cumsum0(s)
     w = max(1, round(p.baseline_s / period_s))
     run_len = ends - starts + 1
     wb = np.minimum(w, run_len)
@@ -563,7 +622,8 @@ def detect_hop_contacts(
     reach_ok = j_ok & (t[j_imp] - t[ends] <= p.landing_reach_s)
     # The impact rises from its own foot: the last local minimum just before the steep rise, or the sample
     # the steep rise starts from when the reach itself rises into the impact (a limb reaching for the ground).
-    not_rising = np.r_[False, s[1:] <= s[:-1]]
+    not_rising = np.zeros(n, dtype=bool)
+    np.less_equal(s[1:], s[:-1], out=not_rising[1:])
     last_min = np.maximum.accumulate(np.where(not_rising, np.arange(n), -1))
     near = j_imp - last_min[j_imp] <= max(1, round(p.impact_foot_s / period_s))
     foot = np.maximum(np.where(near, last_min[j_imp], j_imp), ends)
@@ -615,8 +675,9 @@ def detect_hop_contacts(
     # the local minimum after it, when a hump of at least reach_hump_g follows that minimum.
     falls = np.flatnonzero(-rise >= min_rate)
     jf = np.searchsorted(falls, starts, side="left") - 1
-    f_i = np.r_[falls, 0][np.maximum(jf, 0)] if falls.size else np.zeros_like(starts)
-    rising_next = np.r_[s[1:] > s[:-1], True]
+    f_i = np.concatenate((falls, [0]))[np.maximum(jf, 0)] if falls.size else np.zeros_like(starts)
+    rising_next = np.ones(n, dtype=bool)
+    np.greater(s[1:], s[:-1], out=rising_next[:-1])
     next_min = np.minimum.accumulate(np.where(rising_next, np.arange(n), n)[::-1])[::-1]
     bottom = np.minimum(next_min[np.minimum(f_i + 1, n - 1)], n - 1)
     swing = (jf >= 0) & (bottom < starts) & (seg_id[f_i] == seg_id[starts])
@@ -627,8 +688,10 @@ def detect_hop_contacts(
     # down that long; a fall while that landing rings is no push-off ending). Before the first run, the
     # landing is the caller's (a stream that cut its buffer just after a landing says where it was).
     first_land = -(10**9) if landed_at_idx is None else int(landed_at_idx)
-    prev_run_land = np.r_[first_land, k_land[:-1]]
-    prev_run_land = np.where(np.r_[True, seg_id[starts[1:]] == seg_id[starts[:-1]]], prev_run_land, -(10**9))
+    prev_run_land = np.concatenate(([first_land], k_land[:-1]))
+    run_seg = seg_id[starts]
+    same_seg_as_prev = np.concatenate(([True], run_seg[1:] == run_seg[:-1]))
+    prev_run_land = np.where(same_seg_as_prev, prev_run_land, -(10**9))
     swing &= f_i >= prev_run_land + round(p.min_contact_s / period_s)
     swing_hump = _window_reduce(np.maximum, s, bottom, np.maximum(starts, bottom + 1)) - s[bottom]
     swing &= swing_hump >= p.reach_hump_g
@@ -653,7 +716,7 @@ def detect_hop_contacts(
         landed_at_s=None if landed_at_idx is None else t0 + landed_at_idx * period_s,
     )
     plausible &= ~ringing
-    prev = np.r_[-1, np.maximum.accumulate(np.where(plausible, np.arange(starts.size), -1))[:-1]]
+    prev = np.concatenate(([-1], np.maximum.accumulate(np.where(plausible, np.arange(starts.size), -1))[:-1]))
     same = (prev >= 0) & (seg_id[starts[np.maximum(prev, 0)]] == seg_id[starts])
     prev_land = np.where(same, k_land[np.maximum(prev, 0)], -1)
     not_before = np.maximum(seg_begin_to, prev_land + round(p.min_contact_s / period_s))
@@ -685,16 +748,16 @@ def detect_hop_contacts(
     k_land, k_to = k_land[keep], k_to[keep]
     flight_ms = np.where(landing_seen & takeoff_seen, flight_ms[keep], np.nan)
     if starts.size == 0:
-        return empty
+        return empty, runs
 
     # --- 4. contacts: from each landing to the take-off of the next flight ------------------------------
     fl_seg = seg_id[starts]
-    nxt_seg = np.r_[fl_seg[1:], -1]
-    nxt_to_seen = np.r_[takeoff_seen[1:], False]
+    nxt_seg = np.concatenate((fl_seg[1:], [-1]))
+    nxt_to_seen = np.concatenate((takeoff_seen[1:], [False]))
     has_to = (nxt_seg == fl_seg) & nxt_to_seen
-    c_takeoff = np.where(has_to, np.r_[takeoff_s[1:], np.nan], np.nan)
-    c_k_to = np.where(has_to, np.r_[k_to[1:], -1], -1)
-    c_flight_after = np.where(has_to, np.r_[flight_ms[1:], np.nan], np.nan)
+    c_takeoff = np.where(has_to, np.concatenate((takeoff_s[1:], [np.nan])), np.nan)
+    c_k_to = np.where(has_to, np.concatenate((k_to[1:], [-1])), -1)
+    c_flight_after = np.where(has_to, np.concatenate((flight_ms[1:], [np.nan])), np.nan)
     # Without a take-off in its own stretch, a contact is either cut by a gap (reported, incomplete) or
     # still going when the recording ends (a final landing: not a contact, as on a force plate).
     cut_by_gap = ~has_to & (fl_seg < seg_id[-1])
@@ -702,25 +765,27 @@ def detect_hop_contacts(
 
     # A landing hidden in a gap: the foot is on the ground when data resume and the first take-off of that
     # stretch ends the contact, which is reported incomplete from the stretch's first sample.
-    first_of_seg = np.r_[True, fl_seg[1:] != fl_seg[:-1]]
+    first_of_seg = np.concatenate(([True], fl_seg[1:] != fl_seg[:-1]))
     resumed = first_of_seg & takeoff_seen & (fl_seg > 0)
     resumed_landing = t[seg_first[fl_seg[resumed]]] - t0
 
-    land_all = np.r_[landing_s[use], resumed_landing]
+    land_all = np.concatenate((landing_s[use], resumed_landing))
     order = np.argsort(land_all, kind="stable")
     final = landing_seen & ~has_to & ~cut_by_gap
-    return HopContacts(
+    n_res = resumed_landing.size
+    contacts = HopContacts(
         final_landing_s=float(landing_s[final][-1]) if final.any() else float("nan"),
         final_flight_before_ms=float(flight_ms[final][-1]) if final.any() else float("nan"),
         landing_s=land_all[order],
-        takeoff_s=np.r_[c_takeoff[use], takeoff_s[resumed]][order],
-        flight_before_ms=np.r_[flight_ms[use], np.full(resumed_landing.size, np.nan)][order],
-        flight_after_ms=np.r_[c_flight_after[use], flight_ms[resumed]][order],
-        complete=np.r_[has_to[use], np.zeros(resumed_landing.size, dtype=bool)][order],
-        landing_idx=np.r_[k_land[use], np.full(resumed_landing.size, -1)].astype(np.intp)[order],
-        takeoff_idx=np.r_[c_k_to[use], k_to[resumed]].astype(np.intp)[order],
+        takeoff_s=np.concatenate((c_takeoff[use], takeoff_s[resumed]))[order],
+        flight_before_ms=np.concatenate((flight_ms[use], np.full(n_res, np.nan)))[order],
+        flight_after_ms=np.concatenate((c_flight_after[use], flight_ms[resumed]))[order],
+        complete=np.concatenate((has_to[use], np.zeros(n_res, dtype=bool)))[order],
+        landing_idx=np.concatenate((k_land[use], np.full(n_res, -1))).astype(np.intp)[order],
+        takeoff_idx=np.concatenate((c_k_to[use], k_to[resumed])).astype(np.intp)[order],
         params=p,
     )
+    return contacts, runs
 
 
 def _edge_time(
@@ -750,9 +815,9 @@ def _edge_time(
     """
     n = t.shape[0]
     step = 1 if rising else -1
-    k = np.clip(k, 0, n - 1)
+    k = _clip_idx(k, 0, n - 1)
     tk = t[k]
-    k_air = np.clip(k - step, 0, n - 1)
+    k_air = _clip_idx(k - step, 0, n - 1)
     dt_air = np.abs(tk - t[k_air])
 
     # Gather the edge: from k into the ground side while below base + fit_top_g, and from k into the air
@@ -762,7 +827,7 @@ def _edge_time(
     win = k[:, None] + offs[None, :]
     inside = (win <= seg_bound[:, None]) if rising else (win >= seg_bound[:, None])
     inside &= (win >= 0) & (win < n)
-    win = np.clip(win, 0, n - 1)
+    win = _clip_idx(win, 0, n - 1)
     ex = s[win] - base[:, None]
     ok_ground = inside[:, m - 1 :] & ~clipped[win[:, m - 1 :]] & (ex[:, m - 1 :] < fit_top_g)
     ok_ground[:, 0] = True
@@ -787,10 +852,10 @@ def _edge_time(
     reach = (m - 1) * dt_air + dt_air
     lo = -reach if rising else 0.0
     hi = 0.0 if rising else reach
-    t_fit = tk + np.clip(x0, lo, hi)
+    t_fit = tk + np.minimum(np.maximum(x0, lo), hi)
 
     # Fallback for edges faster than a sample.
-    k_ground = np.clip(k + step, 0, n - 1)
+    k_ground = _clip_idx(k + step, 0, n - 1)
     ground_ok = (k_ground <= seg_bound) if rising else (k_ground >= seg_bound)
     ground_ok &= (k_ground != k) & ~clipped[k_ground] & ~clipped[k]
     dt_ground = np.abs(t[k_ground] - tk)
@@ -802,7 +867,7 @@ def _edge_time(
         # chord extends that ramp. A landing rises from a flat flight level anywhere between k-1 and k.
         use_ground = (chord_ground > 0) if not rising else (chord_ground > chord_air)
         back = np.where(use_ground, excess / chord_ground, 0.5 * dt_air)
-    back = np.clip(np.nan_to_num(back, nan=0.5 * dt_air), 0.0, dt_air)
+    back = np.minimum(np.maximum(np.where(np.isnan(back), 0.5 * dt_air, back), 0.0), dt_air)
     t_chord = tk - step * back
     return np.where(fit_ok, t_fit, t_chord) - t[0]
 
@@ -858,13 +923,19 @@ def _release_takeoffs(
     n = t.shape[0]
     out_s = np.full(run_starts.shape, np.nan)
     out_k = np.full(run_starts.shape, -1, dtype=np.intp)
-    if n < 3:
+    if n < 3 or period_s > 1.0 / p.release_min_rate_hz:
         return out_s, out_k
     dt = np.maximum(np.diff(t), 1e-9)
-    jerk = np.r_[0.0, np.linalg.norm(np.diff(acc, axis=0), axis=1) / dt]
-    rise = np.r_[0.0, np.diff(s) / dt]
-    if period_s > 1.0 / p.release_min_rate_hz:
-        return out_s, out_k
+    # |a[k] - a[k-1]| axis by axis, in the order np.linalg.norm sums them.
+    d = np.diff(acc, axis=0)
+    d *= d
+    jerk = np.empty(n)
+    jerk[0] = 0.0
+    np.sqrt(d[:, 0] + d[:, 1] + d[:, 2], out=jerk[1:])
+    jerk[1:] /= dt
+    rise = np.empty(n)
+    rise[0] = 0.0
+    np.divide(np.diff(s), dt, out=rise[1:])
     min_jerk = min(p.release_min_jerk_g_s, p.release_jerk_per_hz2 / period_s**2)
     high = np.flatnonzero(jerk >= min_jerk)
     search = max(1, round(p.release_search_s / period_s))
@@ -932,7 +1003,7 @@ def _valley_takeoffs(
     out_k = np.full(run_starts.shape, -1, dtype=np.intp)
     half = max(0, int(0.5 * p.valley_smooth_s / period_s))
     search = max(3, round(p.valley_search_s / period_s))
-    csum = np.r_[0.0, np.cumsum(s)]
+    csum = _cumsum0(s)
     for i, st in enumerate(run_starts):
         lo = max(int(not_before[i]) + 1, int(st) - search, half + 1)
         if st - lo < 3:
@@ -941,7 +1012,8 @@ def _valley_takeoffs(
         sm = (csum[np.minimum(idx + half + 1, n)] - csum[idx - half]) / (
             np.minimum(idx + half + 1, n) - idx + half
         )
-        is_min = np.r_[False, (sm[1:-1] < sm[:-2]) & (sm[1:-1] <= sm[2:]), False]
+        is_min = np.zeros(sm.size, dtype=bool)
+        is_min[1:-1] = (sm[1:-1] < sm[:-2]) & (sm[1:-1] <= sm[2:])
         later_max = np.maximum.accumulate(sm[::-1])[::-1]
         earlier_max = np.maximum.accumulate(sm)
         ok = (
@@ -955,11 +1027,21 @@ def _valley_takeoffs(
         m = int(np.flatnonzero(ok)[0])
         y0, y1, y2 = sm[m - 1], sm[m], sm[m + 1]
         curv = y0 - 2.0 * y1 + y2
-        frac = float(np.clip(0.5 * (y0 - y2) / curv, -0.5, 0.5)) if curv > 0 else 0.0
+        frac = min(max(float(0.5 * (y0 - y2) / curv), -0.5), 0.5) if curv > 0 else 0.0
         k = int(idx[m])
         out_s[i] = t[k] + frac * (t[min(k + 1, n - 1)] - t[k] if frac >= 0 else t[k] - t[k - 1]) - t[0]
         out_k[i] = k
     return out_s, out_k
+
+
+@functools.lru_cache(maxsize=16)
+def _step_table(span_s: float, cutoff_hz: float) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_butterworth2_step` on 512 points over ``[0, span_s]``: the same for every call of a stream."""
+    grid = np.linspace(0.0, span_s, 512)
+    r = _butterworth2_step(grid, cutoff_hz)
+    grid.flags.writeable = False
+    r.flags.writeable = False
+    return grid, r
 
 
 def _group_delay_s(cutoff_hz: float) -> float:
@@ -996,7 +1078,7 @@ def _filtered_step_onset(
     straight-line fit of the edge's foot), ``H`` must be at least 1 g, and sample ``k`` must not be clipped.
     """
     n = t.shape[0]
-    k0 = np.clip(k, 1, n - 3)
+    k0 = _clip_idx(k, 1, n - 3)
     e0 = s[k0] - base
     e1 = s[k0 + 1] - base
     h = np.maximum(e1, s[k0 + 2] - base)
@@ -1006,9 +1088,8 @@ def _filtered_step_onset(
     # clipped H implies; the first sample itself must be a true reading.
     fast &= ~clipped[k0]
     # r is increasing up to its first peak, well beyond one sample period at the rates where this applies.
-    grid = np.linspace(0.0, 1.5 * np.max(period, initial=0.0) + 1e-9, 512)
-    r = _butterworth2_step(grid, cutoff_hz)
-    q = np.clip(e0 / np.where(h > 0, h, 1.0), 0.0, None)
+    grid, r = _step_table(1.5 * float(period.max(initial=0.0)) + 1e-9, cutoff_hz)
+    q = np.maximum(e0 / np.where(h > 0, h, 1.0), 0.0)
     lag = np.minimum(np.interp(q, r, grid), period)
     return t[k0] - lag - t[0], fast
 
@@ -1030,6 +1111,13 @@ class HopContactStream:
     events, so the head joined to the tail gives it the same events, with their true times, as the whole
     stance would. A gap counts as a flight sample here: a contact may start where samples resume.
 
+    The detector is not rerun on a chunk that provably releases nothing (see :meth:`_quiet_until`): one
+    that starts no candidate flight (no sample falls below ``flight_max_g`` after one above it) and no gap,
+    while the horizon stays before the earliest event that samples after the last run can still make or
+    change. Every call then returns what a rerun on every chunk would, at the same chunk. What the skipped
+    chunks do not refresh is the bookkeeping of landings not released yet (``pending_landing_s``,
+    ``unreleased_landing_s``): a reader of those (the landing holds' stream) asks for ``every_chunk``.
+
     Parameters
     ----------
     sample_rate_hz
@@ -1039,6 +1127,8 @@ class HopContactStream:
     max_buffer_s
         Length of the buffer beyond which the stance in its middle is left out (at least
         ``4 MAX_LOOKAHEAD_S``).
+    every_chunk
+        Run the detector on every chunk, so that the landings not released yet are known after each.
     """
 
     def __init__(
@@ -1047,12 +1137,14 @@ class HopContactStream:
         params: ContactParams | None = None,
         *,
         max_buffer_s: float = 4 * MAX_LOOKAHEAD_S,
+        every_chunk: bool = False,
     ) -> None:
         if not sample_rate_hz or sample_rate_hz <= 0:
             raise AnalysisError("HopContactStream needs the nominal sample rate (Hz) of the sensor")
         self.sample_rate_hz = float(sample_rate_hz)
         self.params = params or ContactParams()
         self.max_buffer_s = max(float(max_buffer_s), 4 * MAX_LOOKAHEAD_S)
+        self.every_chunk = bool(every_chunk)
         self._t = np.empty(0)
         self._acc = np.empty((0, 3))
         self._index = np.empty(0, dtype=np.int64)  # index of each buffered sample in the whole stream
@@ -1070,6 +1162,10 @@ class HopContactStream:
         #: The earliest landing of a contact found but not released yet (s from the stream's first sample;
         #: NaN: none): no contact released later lands before it or before the pending landing.
         self.unreleased_landing_s = float("nan")
+        # What the last run of the detector found, and the horizon (buffer time) below which chunks that
+        # start no flight cannot change what is releasable; None when the buffer changed since.
+        self._quiet: tuple[HopContacts, float] | None = None
+        self._last_low = False  # the last sample fed is certainly below flight_max_g
 
     def feed(self, t_s: np.ndarray, acc_g: np.ndarray, gaps: tuple[Gap, ...] = ()) -> HopContacts:
         """Add samples (times on the same clock as before) and return the contacts that became final."""
@@ -1080,14 +1176,25 @@ class HopContactStream:
         if self._t_origin is None:
             self._t_origin = float(t[0])
         offset = self._t.size
+        starts_flight = bool(gaps) or self._starts_flight(acc)
         if offset and t[0] - self._t[-1] > GAP_FACTOR / self.sample_rate_hz:
             self._gap_after.append(offset - 1)
+            starts_flight = True
         self._gap_after.extend(offset + g.before_idx for g in gaps)
         self._t = np.concatenate([self._t, t])
         self._acc = np.concatenate([self._acc, acc])
         self._index = np.concatenate([self._index, self._n_fed + np.arange(t.size, dtype=np.int64)])
         self._n_fed += t.size
-        out = self._release(final=False)
+        quiet = self._quiet
+        if (
+            not starts_flight
+            and not self.every_chunk
+            and quiet is not None
+            and float(self._t[-1] - self._t[0]) - MAX_LOOKAHEAD_S < quiet[1]
+        ):
+            out = self._in_stream_indices(_take(quiet[0], np.zeros(len(quiet[0]), dtype=bool)))
+        else:
+            out = self._release(final=False)
         self._bound()
         return out
 
@@ -1120,7 +1227,7 @@ class HopContactStream:
             for i in self._gap_after
             if i + 1 < self._t.size
         )
-        found = detect_hop_contacts(
+        found, runs = _detect(
             self._t,
             self._acc,
             gaps=gaps,
@@ -1144,17 +1251,94 @@ class HopContactStream:
         self.pending_flight_before_ms = found.final_flight_before_ms if pending else float("nan")
         waiting = found.landing_s[new & ~ready]
         self.unreleased_landing_s = float(waiting[0] + shift) if waiting.size else float("nan")
-        if np.any(ready):
+        until = self._quiet_until(runs, last_event[new & ~ready])
+        t_first = float(self._t[0])
+        if ready.any():
             self._last_landing_s = float(out.landing_s[-1])
             # Restart the buffer inside the last released contact: just after its landing edge, where no
-            # flight run and no edge neighbourhood of a later event can begin.
+            # flight run and no edge neighbourhood of a later event can begin, and past the landing's dip
+            # (at low rates the sample two after the edge can still read below flight_max_g, where the
+            # restarted detector would find a flight at its first sample).
             i_last = int(np.flatnonzero(ready)[-1])
             k = int(found.landing_idx[i_last])
-            cut = k + 2 if k >= 0 else 0
+            cut = self._past_dip(k + 2) if k >= 0 else 0
             if not final and 0 < cut < self._t.size:
                 self._keep(np.arange(cut, self._t.size))
                 self._landed_at_idx = k - cut
+        # After a cut the detector runs again on the next chunk, as it would without skipping.
+        self._quiet = None if until is None or float(self._t[0]) != t_first else (found, until)
         return out
+
+    def _past_dip(self, i: int) -> int:
+        """The first buffer index from ``i`` whose magnitude is not below ``flight_max_g`` (the buffer's size
+        when there is none)."""
+        mag = np.linalg.norm(self._acc[i:], axis=1)
+        low = mag < self.params.flight_max_g
+        return i + (int(np.argmin(low)) if not low.all() else low.size)
+
+    def _starts_flight(self, acc: np.ndarray) -> bool:
+        """Whether the new samples may start a candidate flight of the detector: a sample below
+        ``flight_max_g`` after one above it. Magnitudes within 1e-9 g of the threshold count as both (the
+        detector computes them on the whole buffer, which may differ in the last bit)."""
+        s = np.sqrt(np.einsum("ij,ij->i", acc, acc))
+        f = self.params.flight_max_g
+        low = s < f - 1e-9
+        high = s >= f + 1e-9
+        was_low = self._last_low
+        self._last_low = bool(low[-1])
+        if not (low | high).all():
+            return True
+        n_low = int(np.argmin(low)) if not low.all() else low.size
+        return (n_low > 0 and not was_low) or bool(low[n_low:].any())
+
+    def _quiet_until(self, runs: _Runs, pending_s: np.ndarray) -> float | None:
+        """Horizon (s from the buffer's first sample) up to which chunks that start no flight and no gap
+        cannot release a contact, or None when the next chunk must rerun the detector.
+
+        Appending samples that start no candidate flight (``_starts_flight``) and no gap leaves the
+        detector's runs, and their merging, as they are, except for the last run, which may grow, and
+        the merging of the last two runs, which depends on impacts starting before the last run and on
+        its length (it can only stop joining them). The samples the detector reads after a run's last
+        sample ``e`` all lie within ``landing_reach_s`` after it (the first impact after the run, from
+        whose foot the landing may rise), plus at most ``K`` samples: the impact's rise
+        (``impact_rise_s``), the impact window (``landing_window_s``), the edge fit (``edge_fit_s``), the
+        step onset and the clipping test. Before its first sample ``st``, the take-off is looked for at
+        most ``release_search_s`` back (the release), ``valley_search_s`` back (the valley),
+        ``takeoff_swing_s`` back (the push-off's fall before a swing), each within one stretch of samples
+        whose steps are below ``min_flight_s``, and the edge's foot is ``edge_fit_s`` long;
+        ``release_delay_s`` and the filter's group delay are subtracted.
+
+        So the runs whose last sample lies ``landing_reach_s`` or more before the buffer's ``K``-th last
+        sample keep their landing, take-off and whether they are kept, and nothing else decides a contact
+        ending at or before their take-off (the chains from one run to the next, the ringing dips and the
+        previous landings, run forward in time). Every contact that later samples can make or change
+        therefore ends (take-off or, cut by a gap, landing) no earlier than the bound below computed from
+        the first of the other runs, and the contacts found now end as found. Until the horizon reaches
+        the earlier of that bound and the end of the first contact not yet released, nothing can be
+        released, and the detector need not run.
+        """
+        p = self.params
+        t = self._t
+        n = t.size
+        period_s = 1.0 / self.sample_rate_hz
+        rise_win = max(2, round(p.impact_rise_s / period_s) + 1)
+        win = max(2, round(p.landing_window_s / period_s) + 1)
+        fit = max(2, round(p.edge_fit_s / period_s) + 1)
+        k = max(fit + 2, win + 1, rise_win + 1, 4) + 2
+        if n - 1 - k < 0 or (runs.last_start >= 0 and runs.last_start + rise_win + 2 > n - 1):
+            return None
+        until = float(pending_s.min()) if pending_s.size else np.inf
+        open_runs = t[runs.ends] + p.landing_reach_s >= t[n - 1 - k]
+        if open_runs.any():
+            st = runs.starts[open_runs]
+            reach_back_s = max(p.release_search_s, p.takeoff_swing_s, p.valley_search_s)
+            back = max(1, round(reach_back_s / period_s), 3) + 2
+            delay = p.release_delay_s + p.edge_fit_s + period_s
+            if p.antialias_cutoff_ratio:
+                delay += _group_delay_s(p.antialias_cutoff_ratio / period_s)
+            first = np.minimum(t[np.maximum(st - back, 0)], t[st] - reach_back_s - p.min_flight_s)
+            until = min(until, float(first.min() - delay - t[0]))
+        return until
 
     def _in_stream_indices(self, found: HopContacts) -> HopContacts:
         """Sample indices of the buffer as indices in the whole stream."""
@@ -1195,6 +1379,8 @@ class HopContactStream:
         self._keep(np.r_[np.arange(head_end), np.arange(tail_start, t.size)])
 
     def _keep(self, rows: np.ndarray) -> None:
+        # The quiet horizon stays valid through the cut of a long stance, which keeps the first sample and
+        # leaves the events as they are (see the class); the cut of a release drops it (``_release``).
         position = np.full(self._t.size, -1, dtype=np.int64)
         position[rows] = np.arange(rows.size)
         self._t = self._t[rows]

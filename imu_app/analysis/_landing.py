@@ -216,7 +216,7 @@ class LandingStream:
         self._last_known = -np.inf  # the latest touch-down made a candidate (s)
         if contacts is None:
             cp = ContactParams(acc_range_g=float(acc_range_g) if acc_range_g else None)
-            self._contacts = HopContactStream(self.sample_rate_hz, cp)
+            self._contacts = HopContactStream(self.sample_rate_hz, cp, every_chunk=True)
         else:
             self._add(contacts)
             if np.isfinite(contacts.final_landing_s) and np.isfinite(contacts.final_flight_before_ms):

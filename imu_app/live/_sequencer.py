@@ -124,7 +124,7 @@ class Sequencer:
                 self._wrap_offset += w
                 self.counts.wraps += 1
         inner = np.diff(raw) < -w / 2
-        extra = np.r_[0.0, np.cumsum(inner) * w]
+        extra = np.concatenate(([0.0], np.cumsum(inner) * w))
         if inner.any():
             self.counts.wraps += int(inner.sum())
         out = raw + self._wrap_offset + extra
@@ -138,7 +138,7 @@ class Sequencer:
             return []
         t = self._unwrapped(chunk.t_s) + self._epoch_offset
         # Inside a chunk, keep strictly increasing samples only (a sensor never repeats one within a packet).
-        keep = np.r_[True, np.diff(t) > 0]
+        keep = np.concatenate(([True], np.diff(t) > 0))
         if not keep.all():
             self.counts.duplicates += int((~keep).sum())
         chunk = Chunk(
@@ -254,7 +254,7 @@ class Sequencer:
 
     def _inner_gaps(self, chunk: Chunk, *, with_first: bool) -> list[tuple[int, ChunkGap]]:
         t = chunk.t_s
-        dt = np.diff(np.r_[self._last_t, t]) if with_first else np.r_[0.0, np.diff(t)]
+        dt = np.diff(t, prepend=self._last_t) if with_first else np.concatenate(([0.0], np.diff(t)))
         is_gap = dt > GAP_FACTOR * self.period_s
         if chunk.seq is not None:
             prev = self._last_seq if (with_first and self._last_seq is not None) else int(chunk.seq[0])
