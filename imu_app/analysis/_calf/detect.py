@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from imu_app.analysis._calf.params import TYPICAL_RISE_QUANTILE, CalfRaiseParams, CalfRaiseResult
-from imu_app.analysis._calf.segmentation import FoundRep, segment_reps, velocity_lobes
-from imu_app.analysis._calf.sets import assemble
-from imu_app.analysis._calf.signals import prepare_signals
-from imu_app.analysis._orientation import Orientation
+from imu_app.analysis._calf.params import CalfRaiseParams, CalfRaiseResult
+from imu_app.analysis._calf.stream import CalfRaiseStream
+from imu_app.analysis._conditioning import Conditioner
+from imu_app.analysis._stream import chunks_of
 from imu_app.analysis.report import CalfRaises
 from imu_app.core import ImuData
 
 
-def detect_calf_raises(
-    data: ImuData,
-    params: CalfRaiseParams | None = None,
-    *,
-    orientation: Orientation | None = None,
-) -> CalfRaiseResult:
+def detect_calf_raises(data: ImuData, params: CalfRaiseParams | None = None) -> CalfRaiseResult:
     """Count calf raises and time their four phases.
 
     Parameters
@@ -27,8 +19,6 @@ def detect_calf_raises(
         The recording (sensor on the distal shank, any mounting; gyroscope optional).
     params
         Thresholds; see :class:`CalfRaiseParams`.
-    orientation
-        Gravity/attitude estimate of ``data`` if the caller already has one (it is computed otherwise).
 
     Returns
     -------
@@ -107,9 +97,8 @@ def detect_calf_raises(
     """
     params = params or CalfRaiseParams()
     warnings: list[str] = []
-    lookahead_s = params.lookahead_s
     if len(data) < 10:
-        return CalfRaiseResult(CalfRaises(), (), (), lookahead_s)
+        return CalfRaiseResult(CalfRaises(), (), (), CalfRaiseStream(1.0, params).lookahead_s)
     if data.gyr_dps is None:
         warnings.append(
             "calf raises: no gyroscope; reps are timed from the accelerometer alone (less accurate for slow "
@@ -119,17 +108,16 @@ def detect_calf_raises(
         warnings.append(
             f"calf raises: {len(data.gaps)} gap(s) in the recording; reps are not sought across one"
         )
-    sigs = prepare_signals(data, orientation, params)
-    areas = [
-        np.array([lobe.area_m for lobe in velocity_lobes(s.t, s.vel, 1.0, params.min_rise_m)]) for s in sigs
-    ]
-    all_areas = np.concatenate(areas) if areas else np.array([])
-    if all_areas.size == 0:
-        return CalfRaiseResult(CalfRaises(), (), tuple(warnings), lookahead_s)
-    typical = float(np.quantile(all_areas, TYPICAL_RISE_QUANTILE))
-    min_prom = max(params.min_rise_m, params.noise_fraction * typical)
-    found: list[FoundRep] = []
-    for sig in sigs:
-        found.extend(segment_reps(sig, min_prom, params))
-    found.sort(key=lambda r: r.start_s)
-    return assemble(found, params, tuple(warnings), lookahead_s)
+    cond = Conditioner(data.sample_rate_hz)
+    stream = CalfRaiseStream(data.sample_rate_hz, params)
+    parts = [stream.update(c) for chunk in chunks_of(data) for c in cond.update(chunk)]
+    parts += [stream.update(c) for c in cond.finish()]
+    parts.append(stream.finish())
+    reps = tuple(r for p in parts for r in p.calf_raises.reps)
+    count = sum(not r.partial for r in reps)
+    return CalfRaiseResult(
+        CalfRaises(count=count, partial_count=len(reps) - count, reps=reps),
+        tuple(s for p in parts for s in p.sets),
+        tuple(warnings),
+        stream.lookahead_s,
+    )
