@@ -76,9 +76,13 @@ def detect_calf_raises(data: ImuData, params: CalfRaiseParams | None = None) -> 
        to half of it (more is a knee bend, not the rise's tilt).
        Bent-knee reps rotate the shank by more than ``bent_tilt_deg`` per full rep.
 
-    *Look-ahead.* A rep is decided once its pause has ended, at most ``max_pause_s`` after its bottom
-    (the lowering's window reaches no further); that plus the last fit's window is
-    :attr:`CalfRaiseParams.lookahead_s` (9 s with the defaults).
+    *Streaming.* This is :class:`~imu_app.analysis._calf.stream.CalfRaiseStream` fed the whole recording:
+    the stream cuts the samples into pieces at rests of ``max_rest_s`` and runs steps 0-4 on each piece
+    as a whole (:func:`~imu_app.analysis._calf.stream.find_reps`), so a live session gives the same reps
+    to the microsecond. Within a piece a rep is decided once its pause has ended, at most
+    ``max_pause_s`` after its bottom (the lowering's window reaches no further); that plus the last fit's
+    window is :attr:`CalfRaiseParams.lookahead_s` (9 s with the defaults). The stream's own look-ahead
+    (the result's ``lookahead_s``) is the rest that ends a piece (20 s), 200 s at worst without rest.
 
     *Accuracy limits.* The acceleration of a slow lowering is small: 5 cm over 5 s peaks at 0.012 m/s^2
     (1.2 mg), below the 4-mg noise of one sample; with the sensor's noise alone a 3-s lowering is timed to
