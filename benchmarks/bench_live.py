@@ -7,7 +7,7 @@ Usage::
 
 1. ``replay --speed max`` of every bundled recording against ``analyse``: contacts (count, and every field
    to the microsecond), and the counts of holds (streamed, equal to offline by construction; every field is
-   checked to the microsecond in ``tests/test_live.py``) and of calf raises (the windowed analysis).
+   checked to the microsecond in ``tests/test_live.py``) and of calf raises (streamed too, likewise).
 2. Event latency at 1 kHz paced in real time on the host's clock (simulated pogo hops): from the arrival of
    the chunk whose samples decided an event to its publication (p50, p99, max).
 3. CPU share: 1666 Hz, 6 axes, paced in real time, recording to a temporary file and analysis on (process

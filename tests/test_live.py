@@ -161,13 +161,24 @@ def test_holds_are_reported_once_in_order_and_equal_analyse(name: str) -> None:
             assert x == y or (isinstance(x, float) and isinstance(y, float) and abs(x - y) <= 1e-6), key
 
 
-def test_reps_are_reported_once_in_order() -> None:
+def test_reps_are_reported_once_in_order_and_are_the_offline_reps() -> None:
     calf = load(RECORDINGS / "single_leg_calf_raise.csv")
     _, _, events = _run(ReplaySource(calf, speed=None), calf.meta)
     reps = _of(events, RepDone)
     starts = [r.rep.start_s for r in reps]
     assert starts == sorted(starts) and len(set(starts)) == len(starts)
-    assert abs(len(reps) - len(analyse(calf).calf_raises.reps)) <= 1
+    assert [r.number for r in reps] == list(range(1, len(reps) + 1))
+    # The same stream as offline: every field of every rep to the microsecond.
+    offline = analyse(calf).calf_raises.reps
+    assert len(reps) == len(offline) >= 10
+    for e, off in zip(reps, offline, strict=True):
+        live, ref = dataclasses.asdict(e.rep), dataclasses.asdict(off)
+        live.pop("set_index"), ref.pop("set_index")
+        for key, x in live.items():
+            y = ref[key]
+            assert x == y or (isinstance(x, float) and isinstance(y, float) and abs(x - y) <= 1e-6), key
+    done = [e for e in _of(events, SetDone) if e.summary.kind == "calf_raises"]
+    assert len(done) == 1 and done[0].summary.count == sum(not r.partial for r in offline)
 
 
 # ------------------------------------------------------------------------------------------------- faults

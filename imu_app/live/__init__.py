@@ -20,12 +20,11 @@ from imu_app.live._clock import (
     MonotonicClock,
 )
 from imu_app.live._engine import (
+    CalfRaiseEngine,
     CompositeEngine,
     Engine,
     HopEngine,
     StrideEngine,
-    WindowedDetector,
-    WindowParams,
     make_engine,
 )
 from imu_app.live._events import (
@@ -50,6 +49,7 @@ from imu_app.live._session import Session, SessionParams, SessionSummary, Subscr
 from imu_app.live._sources import ReplaySource, Source
 
 __all__ = [
+    "CalfRaiseEngine",
     "Chunk",
     "ChunkGap",
     "Clock",
@@ -95,7 +95,5 @@ __all__ = [
     "SourceStatus",
     "StrideEngine",
     "Subscriber",
-    "WindowParams",
-    "WindowedDetector",
     "make_engine",
 ]

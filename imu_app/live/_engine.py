@@ -1,8 +1,7 @@
 """The analysis behind the live session: chunks in, final events out.
 
 The session runs against the small interface :class:`Engine` (``feed(chunk) -> events``, ``finish() ->
-events``). Until the analysis package streams every detector itself, :func:`make_engine` builds one from
-what exists:
+events``). :func:`make_engine` builds one from the analysis package's streams:
 
 - hop contacts with :class:`~imu_app.analysis._contacts.HopContactStream`, which gives exactly the offline
   detector's contacts, turned into the report's contacts by the offline metrics
@@ -13,8 +12,9 @@ what exists:
 - landing holds with :class:`LandingEngine`: the conditioning and
   :class:`~imu_app.analysis._landing.LandingStream`, which offline analysis feeds the whole recording, so
   that a session's holds are the report's by construction;
-- calf raises with :class:`WindowedDetector`, which re-runs the offline analysis on a bounded window of
-  recent samples and reports what has settled in it.
+- calf raises with :class:`CalfRaiseEngine`: the conditioning and
+  :class:`~imu_app.analysis._calf.stream.CalfRaiseStream`, which offline analysis feeds the whole
+  recording, so that a session's reps and sets are the report's by construction.
 """
 
 from __future__ import annotations
@@ -24,18 +24,11 @@ import dataclasses
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
-from imu_app.analysis import (
-    CalfRaiseParams,
-    CalfRaiseRep,
-    Landing,
-    LandingParams,
-    SetSummary,
-    detect_calf_raises,
-)
+from imu_app.analysis import CalfRaiseParams, CalfRaiseResult, Landing, LandingParams
+from imu_app.analysis._calf.stream import CalfRaiseStream
 from imu_app.analysis._conditioning import Conditioner
 from imu_app.analysis._contacts import MAX_LOOKAHEAD_S, ContactParams, HopContacts, HopContactStream
 from imu_app.analysis._hop_metrics import HopMetricsParams, hop_report
@@ -44,18 +37,17 @@ from imu_app.analysis._pipeline import prescribed_tempo_s
 from imu_app.analysis._sets import DEFAULT_MAX_REST_S
 from imu_app.analysis._stream import Samples
 from imu_app.analysis._strides import StrideParams, Strides, StrideStream, stride_contact, stride_set
-from imu_app.core import DEFAULT_HOLD_TARGET_S, AnalysisError, Gap, ImuData, RecordingMeta, exercise_spec
+from imu_app.core import DEFAULT_HOLD_TARGET_S, AnalysisError, Gap, RecordingMeta, exercise_spec
 from imu_app.live._chunk import Chunk
 from imu_app.live._events import ContactDone, EngineEvent, HoldEnded, HoldStarted, RepDone, SetDone
 
 __all__ = [
+    "CalfRaiseEngine",
     "CompositeEngine",
     "Engine",
     "HopEngine",
     "LandingEngine",
     "StrideEngine",
-    "WindowParams",
-    "WindowedDetector",
     "make_engine",
 ]
 
@@ -408,201 +400,60 @@ class LandingEngine(Engine):
         return [SetDone(t_s=sets[0].end_s, summary=sets[0])]
 
 
-# ---------------------------------------------------------------------------------------- windowed
+# ------------------------------------------------------------------------------------------ calf raises
 
 
-@dataclass(frozen=True)
-class WindowParams:
-    """How :class:`WindowedDetector` re-runs an offline analysis.
+class CalfRaiseEngine(Engine):
+    """Calf raises, each rep and set reported once final, exactly as offline.
 
-    Attributes
+    Parameters
     ----------
-    window_s
-        Recent samples kept. It must hold the longest event plus ``lead_s`` and the analysis' look-ahead:
-        the slowest calf raise (1-s rise, 3-s lowering, 2-s pause), with room for the analysis' own
-        estimates (the accelerometer's bias, the typical rise) to settle.
-    step_s
-        The analysis runs again after this much new sensor time. Events come at most this late after they
-        settle; 0.5 s keeps the cost of re-running a small share of the stream.
-    lead_s
-        Events starting within this much of the window's start are left to an earlier window, which saw
-        what preceded them (the quiet stance before a rep).
-    """
-
-    window_s: float = 40.0
-    step_s: float = 0.5
-    lead_s: float = 8.0
-
-
-#: Two windows can place the same event a little apart (their estimates differ); an event is new only when
-#: it starts after the end of the last one reported, less this much (events of one kind never overlap by
-#: more: a rep's end is the next rep's start, a hold ends before the next landing).
-_SAME_EVENT_S = 0.25
-
-
-@dataclass(frozen=True)
-class _Kind:
-    """What the windowed detector needs to know about one kind of event."""
-
-    analyse: Callable[[ImuData], tuple[Sequence[Any], float]]
-    start: Callable[[Any], float]
-    end: Callable[[Any], float]
-    time_fields: tuple[str, ...]
-    make: Callable[[Any, int], list[EngineEvent]]
-    set_kind: str
-    started: Callable[[Any, int], EngineEvent] | None = None
-    started_after_s: float = 0.0
-
-
-class WindowedDetector(Engine):
-    """An offline analysis re-run on a bounded window of recent samples; settled events only.
+    sample_rate_hz
+        Nominal rate.
+    params
+        See :class:`~imu_app.analysis.CalfRaiseParams`.
 
     Notes
     -----
-    Every ``step_s`` the analysis runs on the last ``window_s`` of samples since the last gap. An event is
-    reported when it is *settled*: it ends at least the analysis' own look-ahead (``lookahead_s`` of its
-    result: the longest lowering for calf raises) before the newest sample, and it starts
-    at least ``lead_s`` after the window's start (or the window starts at the beginning of the session or
-    after a gap, where nothing precedes it). Events are reported in order of their start and only if they
-    start after the end of the last one reported and ``_SAME_EVENT_S`` after its start (two windows may
-    place one event a little apart), so none is reported twice and none is taken back. At a gap and at
-    the end, the samples since the last gap are analysed once more as a whole and what was not reported is.
-
-    The look-ahead of a reported event is therefore its analysis' own plus up to ``step_s``. What this
-    cannot promise is equality with the offline analysis of the whole recording: the calf-raise analysis
-    uses statistics of all the samples it is given (the 90th percentile of rises), which on a window
-    differ from those of the whole session. The analysis of a stream decides, and never revises, with what
-    it had. (Landing holds stream: :class:`LandingEngine`.)
+    The chunks go through the analysis package's :class:`~imu_app.analysis._conditioning.Conditioner` to
+    :class:`~imu_app.analysis._calf.stream.CalfRaiseStream`, which offline analysis feeds the whole
+    recording, so the reps and sets are the report's to the microsecond whatever the chunks. The stream
+    analyses the samples piece by piece, a piece ending once ``max_rest_s`` (20 s) of rest follows its
+    last movement, so a set's reps come together, ``RepDone`` for each and then ``SetDone``, about 20 s
+    after the set; without a rest, at most ``lookahead_s`` (200 s) late.
     """
 
-    def __init__(
-        self, kind: _Kind, sample_rate_hz: float, meta: RecordingMeta, params: WindowParams | None = None
-    ) -> None:
-        self.kind = kind
-        self.params = params or WindowParams()
-        self.rate = float(sample_rate_hz)
-        self.meta = meta.replace(sample_rate_hz=self.rate)
-        self.lookahead_s = self.params.step_s
-        self._t0: float | None = None
-        self._parts: list[Chunk] = []
-        self._cut = False  # the window has lost samples at its start (not a session start or gap)
-        self._since_run = 0.0
-        self._last_end = -np.inf
-        self._last_start = -np.inf
-        self._last_started = -np.inf
-        self.n_events = 0
-        self._set_times: list[tuple[float, float]] = []
-        self.n_sets = 0
-
-    # -- the window
-    def _span(self) -> float:
-        return float(self._parts[-1].t_s[-1] - self._parts[0].t_s[0]) if self._parts else 0.0
-
-    def _data(self) -> ImuData:
-        t = np.concatenate([c.t_s for c in self._parts])
-        acc = np.concatenate([c.acc_g for c in self._parts])
-        gyr = None
-        if all(c.gyr_dps is not None for c in self._parts):
-            gyr = np.concatenate([c.gyr_dps for c in self._parts])  # type: ignore[misc]
-        return ImuData(t_s=t, acc_g=acc, gyr_dps=gyr, meta=self.meta)
+    def __init__(self, sample_rate_hz: float, params: CalfRaiseParams | None = None) -> None:
+        self.conditioner = Conditioner(sample_rate_hz)
+        self.stream = CalfRaiseStream(sample_rate_hz, params)
+        self.lookahead_s = self.stream.lookahead_s
+        self.n_reps = 0
+        self._fed = False
 
     def feed(self, chunk: Chunk) -> list[EngineEvent]:
-        if self._t0 is None:
-            self._t0 = float(chunk.t_s[0])
-        events: list[EngineEvent] = []
-        if chunk.gap_before is not None and self._parts:
-            events += self._run(final=True)
-            self._parts, self._cut = [], False
-        self._parts.append(chunk)
-        while self._span() > self.params.window_s and len(self._parts) > 1:
-            self._parts.pop(0)
-            self._cut = True
-        self._since_run += float(chunk.t_s[-1] - chunk.t_s[0]) + 1.0 / self.rate
-        if self._since_run >= self.params.step_s:
-            self._since_run = 0.0
-            events += self._run(final=False)
-        return events
+        samples = Samples(
+            t_s=chunk.t_s,
+            acc_g=chunk.acc_g,
+            gyr_dps=chunk.gyr_dps,
+            gap_before=chunk.gap_before is not None and self._fed,
+        )
+        self._fed = True
+        return self._events([self.stream.update(c) for c in self.conditioner.update(samples)])
 
     def finish(self) -> list[EngineEvent]:
-        events = self._run(final=True) if self._parts else []
-        self._parts = []
-        if self._set_times:
-            events.append(self._set_done())
-        return events
+        parts = [self.stream.update(c) for c in self.conditioner.finish()]
+        return self._events([*parts, self.stream.finish()])
 
-    def _run(self, *, final: bool) -> list[EngineEvent]:
-        data = self._data()
-        if len(data) < 10:
-            return []
-        assert self._t0 is not None
-        shift = float(data.t_s[0]) - self._t0
-        try:
-            items, lookahead = self.kind.analyse(data)
-        except Exception:  # an analysis that fails on one window must not end the session
-            logger.exception(
-                "the %s analysis failed on a window; it goes on with the next", self.kind.set_kind
-            )
-            return []
-        horizon = data.duration_s - lookahead
-        earliest = self.params.lead_s if self._cut else -np.inf
-        k = self.kind
+    def _events(self, parts: list[CalfRaiseResult]) -> list[EngineEvent]:
         events: list[EngineEvent] = []
-        for item in sorted(items, key=k.start):
-            start = k.start(item)
-            if start < earliest:
-                continue
-            new_start = k.started is not None and start + shift > self._last_started + _SAME_EVENT_S
-            if new_start and (
-                final or start <= data.duration_s - k.started_after_s or k.end(item) <= horizon
-            ):
-                self._last_started = start + shift
-                events.append(k.started(start + shift, self.n_events + 1))
-            seen = start + shift <= max(self._last_end, self._last_start + 2 * _SAME_EVENT_S) - _SAME_EVENT_S
-            if seen or not (final or k.end(item) <= horizon):
-                continue
-            moved = dataclasses.replace(
-                item, **{f: getattr(item, f) + shift for f in k.time_fields if getattr(item, f) is not None}
-            )
-            if hasattr(moved, "set_index"):
-                moved = dataclasses.replace(moved, set_index=None)
-            self._last_end = k.end(item) + shift
-            self._last_start = start + shift
-            self._last_started = max(self._last_started, start + shift)
-            if self._set_times and start + shift - self._set_times[-1][1] > DEFAULT_MAX_REST_S:
-                events.append(self._set_done())
-            self._set_times.append((start + shift, k.end(item) + shift))
-            self.n_events += 1
-            events += k.make(moved, self.n_events)
+        for part in parts:
+            for s in part.sets:
+                for rep in part.calf_raises.reps:
+                    if rep.set_index == s.index:
+                        self.n_reps += 1
+                        events.append(RepDone(t_s=rep.end_s, number=self.n_reps, rep=rep))
+                events.append(SetDone(t_s=s.end_s, summary=s))
         return events
-
-    def _set_done(self) -> SetDone:
-        times, self._set_times = self._set_times, []
-        summary = SetSummary(
-            index=self.n_sets,
-            kind=self.kind.set_kind,
-            start_s=times[0][0],
-            end_s=times[-1][1],
-            count=len(times),
-        )
-        self.n_sets += 1
-        return SetDone(t_s=summary.end_s, summary=summary)
-
-
-def _calf_kind(tempo: tuple[float, float, float, float] | None) -> _Kind:
-    cp = CalfRaiseParams(target_tempo_s=tempo)
-
-    def run(data: ImuData) -> tuple[Sequence[CalfRaiseRep], float]:
-        found = detect_calf_raises(data, cp)
-        return found.calf_raises.reps, found.lookahead_s
-
-    return _Kind(
-        analyse=run,
-        start=lambda x: x.start_s,
-        end=lambda x: x.end_s,
-        time_fields=("start_s", "top_s", "lower_s", "bottom_s", "end_s"),
-        make=lambda x, n: [RepDone(t_s=x.end_s, number=n, rep=x)],
-        set_kind="calf_raises",
-    )
 
 
 def make_engine(
@@ -612,7 +463,6 @@ def make_engine(
     exercise: str | None = None,
     hold_target_s: float | None = None,
     calf_tempo_s: tuple[float, float, float, float] | None = None,
-    window: WindowParams | None = None,
 ) -> Engine:
     """The analyses ``analyse()`` runs for ``exercise``, as one streaming engine.
 
@@ -634,5 +484,5 @@ def make_engine(
         engines.append(LandingEngine(sample_rate_hz, lp, acc_range_g=meta.acc_range_g))
     if is_calf or exercise is None:
         tempo = calf_tempo_s or prescribed_tempo_s(spec)
-        engines.append(WindowedDetector(_calf_kind(tempo), sample_rate_hz, meta, window))
+        engines.append(CalfRaiseEngine(sample_rate_hz, CalfRaiseParams(target_tempo_s=tempo)))
     return engines[0] if len(engines) == 1 else CompositeEngine(engines)

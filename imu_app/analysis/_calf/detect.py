@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from imu_app.analysis._calf.params import TYPICAL_RISE_QUANTILE, CalfRaiseParams, CalfRaiseResult
-from imu_app.analysis._calf.segmentation import FoundRep, segment_reps, velocity_lobes
-from imu_app.analysis._calf.sets import assemble
-from imu_app.analysis._calf.signals import prepare_signals
-from imu_app.analysis._orientation import Orientation
+from imu_app.analysis._calf.params import CalfRaiseParams, CalfRaiseResult
+from imu_app.analysis._calf.stream import CalfRaiseStream
+from imu_app.analysis._conditioning import Conditioner
+from imu_app.analysis._stream import chunks_of
 from imu_app.analysis.report import CalfRaises
 from imu_app.core import ImuData
 
 
-def detect_calf_raises(
-    data: ImuData,
-    params: CalfRaiseParams | None = None,
-    *,
-    orientation: Orientation | None = None,
-) -> CalfRaiseResult:
+def detect_calf_raises(data: ImuData, params: CalfRaiseParams | None = None) -> CalfRaiseResult:
     """Count calf raises and time their four phases.
 
     Parameters
@@ -27,8 +19,6 @@ def detect_calf_raises(
         The recording (sensor on the distal shank, any mounting; gyroscope optional).
     params
         Thresholds; see :class:`CalfRaiseParams`.
-    orientation
-        Gravity/attitude estimate of ``data`` if the caller already has one (it is computed otherwise).
 
     Returns
     -------
@@ -86,9 +76,13 @@ def detect_calf_raises(
        to half of it (more is a knee bend, not the rise's tilt).
        Bent-knee reps rotate the shank by more than ``bent_tilt_deg`` per full rep.
 
-    *Look-ahead.* A rep is decided once its pause has ended, at most ``max_pause_s`` after its bottom
-    (the lowering's window reaches no further); that plus the last fit's window is
-    :attr:`CalfRaiseParams.lookahead_s` (9 s with the defaults).
+    *Streaming.* This is :class:`~imu_app.analysis._calf.stream.CalfRaiseStream` fed the whole recording:
+    the stream cuts the samples into pieces at rests of ``max_rest_s`` and runs steps 0-4 on each piece
+    as a whole (:func:`~imu_app.analysis._calf.stream.find_reps`), so a live session gives the same reps
+    to the microsecond. Within a piece a rep is decided once its pause has ended, at most
+    ``max_pause_s`` after its bottom (the lowering's window reaches no further); that plus the last fit's
+    window is :attr:`CalfRaiseParams.lookahead_s` (9 s with the defaults). The stream's own look-ahead
+    (the result's ``lookahead_s``) is the rest that ends a piece (20 s), 200 s at worst without rest.
 
     *Accuracy limits.* The acceleration of a slow lowering is small: 5 cm over 5 s peaks at 0.012 m/s^2
     (1.2 mg), below the 4-mg noise of one sample; with the sensor's noise alone a 3-s lowering is timed to
@@ -107,9 +101,8 @@ def detect_calf_raises(
     """
     params = params or CalfRaiseParams()
     warnings: list[str] = []
-    lookahead_s = params.lookahead_s
     if len(data) < 10:
-        return CalfRaiseResult(CalfRaises(), (), (), lookahead_s)
+        return CalfRaiseResult(CalfRaises(), (), (), CalfRaiseStream(1.0, params).lookahead_s)
     if data.gyr_dps is None:
         warnings.append(
             "calf raises: no gyroscope; reps are timed from the accelerometer alone (less accurate for slow "
@@ -119,17 +112,16 @@ def detect_calf_raises(
         warnings.append(
             f"calf raises: {len(data.gaps)} gap(s) in the recording; reps are not sought across one"
         )
-    sigs = prepare_signals(data, orientation, params)
-    areas = [
-        np.array([lobe.area_m for lobe in velocity_lobes(s.t, s.vel, 1.0, params.min_rise_m)]) for s in sigs
-    ]
-    all_areas = np.concatenate(areas) if areas else np.array([])
-    if all_areas.size == 0:
-        return CalfRaiseResult(CalfRaises(), (), tuple(warnings), lookahead_s)
-    typical = float(np.quantile(all_areas, TYPICAL_RISE_QUANTILE))
-    min_prom = max(params.min_rise_m, params.noise_fraction * typical)
-    found: list[FoundRep] = []
-    for sig in sigs:
-        found.extend(segment_reps(sig, min_prom, params))
-    found.sort(key=lambda r: r.start_s)
-    return assemble(found, params, tuple(warnings), lookahead_s)
+    cond = Conditioner(data.sample_rate_hz)
+    stream = CalfRaiseStream(data.sample_rate_hz, params)
+    parts = [stream.update(c) for chunk in chunks_of(data) for c in cond.update(chunk)]
+    parts += [stream.update(c) for c in cond.finish()]
+    parts.append(stream.finish())
+    reps = tuple(r for p in parts for r in p.calf_raises.reps)
+    count = sum(not r.partial for r in reps)
+    return CalfRaiseResult(
+        CalfRaises(count=count, partial_count=len(reps) - count, reps=reps),
+        tuple(s for p in parts for s in p.sets),
+        tuple(warnings),
+        stream.lookahead_s,
+    )

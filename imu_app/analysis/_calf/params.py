@@ -139,8 +139,10 @@ class CalfRaiseParams:
 class CalfRaiseResult:
     """Reps, the calf-raise sets and what the user should know about the analysis.
 
-    ``lookahead_s`` is the longest time after a rep's bottom that the analysis needs before the rep is
-    decided (a live analysis reports every rep at most this late).
+    ``lookahead_s`` is the longest sensor time after a rep that the stream needs before the rep is decided
+    (:class:`~imu_app.analysis._calf.stream.CalfRaiseStream`: 200 s at worst with the defaults, without
+    any rest; about 20 s after a set followed by rest). A live analysis reports every rep at most this
+    late.
     """
 
     calf_raises: CalfRaises
