@@ -36,6 +36,7 @@ from imu_app.live import (
     RecordingNotice,
     RepDone,
     ReplaySource,
+    RepSeen,
     RingBuffer,
     Sequencer,
     Session,
@@ -179,6 +180,20 @@ def test_reps_are_reported_once_in_order_and_are_the_offline_reps() -> None:
             assert x == y or (isinstance(x, float) and isinstance(y, float) and abs(x - y) <= 1e-6), key
     done = [e for e in _of(events, SetDone) if e.summary.kind == "calf_raises"]
     assert len(done) == 1 and done[0].summary.count == sum(not r.partial for r in offline)
+
+
+def test_reps_are_counted_live_while_the_set_goes_on() -> None:
+    """The training's cues follow ``RepSeen``: one per rep, each about a second after the rep's bottom,
+    all before the set is over and its final reps come."""
+    calf = load(RECORDINGS / "single_leg_calf_raise.csv")
+    _, _, events = _run(ReplaySource(calf, speed=None), calf.meta)
+    kinds = [type(p.event) for p in events]
+    seen = _of(events, RepSeen)
+    offline = [r for r in analyse(calf).calf_raises.reps if not r.partial]
+    assert [e.number for e in seen] == list(range(1, len(offline) + 1))
+    assert max(i for i, k in enumerate(kinds) if k is RepSeen) < kinds.index(RepDone)
+    for e, rep in zip(seen, offline, strict=True):
+        assert abs(e.t_s - rep.bottom_s) < 0.3
 
 
 # ------------------------------------------------------------------------------------------------- faults

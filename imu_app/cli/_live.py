@@ -23,6 +23,7 @@ from imu_app.live import (
     RecordingNotice,
     RepDone,
     ReplaySource,
+    RepSeen,
     Session,
     SessionParams,
     SessionSummary,
@@ -124,6 +125,8 @@ def describe(pub: Published, *, realtime: bool = True, clock: bool = True) -> st
             f"hold {ev.number}: {stable}, held {land.hold_s:.1f} s of {land.hold_target_s:.0f} s "
             f"({verdict}; ended by {ended})"
         )
+    elif isinstance(ev, RepSeen):
+        text = f"calf raise {ev.number} (counted live; timed when the set is over)"
     elif isinstance(ev, RepDone):
         r = ev.rep
         text = (

@@ -23,7 +23,7 @@ from imu_app.gui._screens import _f, fill_table, make_table
 from imu_app.gui._settings import AppSettings
 from imu_app.gui._sound import CuePlayer
 from imu_app.gui._stream import Stream
-from imu_app.live import ContactDone, HoldEnded, HoldStarted, Published, RepDone
+from imu_app.live import ContactDone, HoldEnded, HoldStarted, Published, RepSeen
 from imu_app.training import PROGRAMME, Cue, Phase, ProtocolRunner, SetResult
 
 __all__ = ["TrainingScreen"]
@@ -181,8 +181,9 @@ class TrainingScreen(QWidget):
             self._play(r.on_hold_started(now))
         elif isinstance(ev, HoldEnded):
             self._play(r.on_hold_ended(ev.landing.hold_s, ev.landing.hold_target_met, now))
-        elif isinstance(ev, RepDone):
-            self._play(r.on_rep(ev.rep.partial, now))
+        elif isinstance(ev, RepSeen):
+            # The live count: the set's final reps (RepDone) come once it is over, too late for a cue.
+            self._play(r.on_rep(False, now))
         else:
             return
         self.refresh()

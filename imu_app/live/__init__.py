@@ -39,6 +39,7 @@ from imu_app.live._events import (
     Published,
     RecordingNotice,
     RepDone,
+    RepSeen,
     SetDone,
 )
 from imu_app.live._health import HealthParams, LinkHealth, LinkMonitor, LinkReport
@@ -81,6 +82,7 @@ __all__ = [
     "RecordingNotice",
     "RecordingSummary",
     "RepDone",
+    "RepSeen",
     "ReplaySource",
     "RingBuffer",
     "Sequencer",

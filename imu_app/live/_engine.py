@@ -39,7 +39,15 @@ from imu_app.analysis._stream import Samples
 from imu_app.analysis._strides import StrideParams, Strides, StrideStream, stride_contact, stride_set
 from imu_app.core import DEFAULT_HOLD_TARGET_S, AnalysisError, Gap, RecordingMeta, exercise_spec
 from imu_app.live._chunk import Chunk
-from imu_app.live._events import ContactDone, EngineEvent, HoldEnded, HoldStarted, RepDone, SetDone
+from imu_app.live._events import (
+    ContactDone,
+    EngineEvent,
+    HoldEnded,
+    HoldStarted,
+    RepDone,
+    RepSeen,
+    SetDone,
+)
 
 __all__ = [
     "CalfRaiseEngine",
@@ -421,14 +429,31 @@ class CalfRaiseEngine(Engine):
     analyses the samples piece by piece, a piece ending once ``max_rest_s`` (20 s) of rest follows its
     last movement, so a set's reps come together, ``RepDone`` for each and then ``SetDone``, about 20 s
     after the set; without a rest, at most ``lookahead_s`` (200 s) late.
+
+    While a set goes on, the athlete (and the training's cues) need the count rep by rep: every
+    :data:`COUNT_STEP_S` of sensor time the open piece's last :data:`COUNT_WINDOW_S` are analysed as they
+    are (:meth:`~imu_app.analysis._calf.stream.CalfRaiseStream.reps_so_far`), and each rep whose bottom lies
+    :data:`COUNT_SETTLE_S` or more before the newest sample and that starts after the last one counted is
+    announced with ``RepSeen``, about 1-2 s after its bottom. That count is a cue, not a result: the
+    set's ``RepDone`` events are the whole piece's analysis and may count one more or one fewer.
     """
+
+    #: Sensor time between two refreshes of the live count (s), how much of the open piece they look at
+    #: (s; the rep's rise needs the samples before it), and how long after a rep's bottom it is counted (s).
+    COUNT_STEP_S = 1.0
+    COUNT_WINDOW_S = 20.0
+    COUNT_SETTLE_S = 0.5
 
     def __init__(self, sample_rate_hz: float, params: CalfRaiseParams | None = None) -> None:
         self.conditioner = Conditioner(sample_rate_hz)
         self.stream = CalfRaiseStream(sample_rate_hz, params)
         self.lookahead_s = self.stream.lookahead_s
         self.n_reps = 0
+        self.n_seen = 0
         self._fed = False
+        self._t0: float | None = None
+        self._next_count_s = self.COUNT_STEP_S
+        self._seen_start_s = -np.inf
 
     def feed(self, chunk: Chunk) -> list[EngineEvent]:
         samples = Samples(
@@ -438,7 +463,28 @@ class CalfRaiseEngine(Engine):
             gap_before=chunk.gap_before is not None and self._fed,
         )
         self._fed = True
-        return self._events([self.stream.update(c) for c in self.conditioner.update(samples)])
+        events = self._events([self.stream.update(c) for c in self.conditioner.update(samples)])
+        if chunk.t_s.size:
+            if self._t0 is None:
+                self._t0 = float(chunk.t_s[0])
+            events += self._count(float(chunk.t_s[-1]) - self._t0)
+        return events
+
+    def _count(self, newest_s: float) -> list[EngineEvent]:
+        """``RepSeen`` for the reps the open piece shows so far (see the class)."""
+        if newest_s < self._next_count_s:
+            return []
+        self._next_count_s = newest_s + self.COUNT_STEP_S
+        out: list[EngineEvent] = []
+        for rep in self.stream.reps_so_far(self.COUNT_WINDOW_S):
+            if (
+                rep.bottom_s <= newest_s - self.COUNT_SETTLE_S
+                and rep.start_s > self._seen_start_s + _SAME_REP_S
+            ):
+                self.n_seen += 1
+                self._seen_start_s = rep.start_s
+                out.append(RepSeen(t_s=rep.bottom_s, number=self.n_seen))
+        return out
 
     def finish(self) -> list[EngineEvent]:
         parts = [self.stream.update(c) for c in self.conditioner.finish()]
@@ -454,6 +500,10 @@ class CalfRaiseEngine(Engine):
                         events.append(RepDone(t_s=rep.end_s, number=self.n_reps, rep=rep))
                 events.append(SetDone(t_s=s.end_s, summary=s))
         return events
+
+
+#: Two analyses of the same samples place one rep's start this close at most (s).
+_SAME_REP_S = 0.25
 
 
 def make_engine(

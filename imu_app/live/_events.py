@@ -77,6 +77,15 @@ class RepDone(EngineEvent):
     rep: CalfRaiseRep
 
 
+@dataclass(frozen=True)
+class RepSeen(EngineEvent):
+    """A calf raise seen while its set goes on (``t_s`` is its bottom): the live count, ``number`` from 1 over
+    the session, that the training's cues follow. The set's reps come as :class:`RepDone` once the set is
+    over, timed and counted by the whole set's analysis; their count may differ from this one."""
+
+    number: int
+
+
 class NoticeKind(enum.Enum):
     """What the link told us."""
 

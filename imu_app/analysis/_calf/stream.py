@@ -199,6 +199,15 @@ class CalfRaiseStream:
             self._piece = None
         return self._result(found)
 
+    def reps_so_far(self, window_s: float) -> list[FoundRep]:
+        """The reps the open piece's last ``window_s`` shows so far (times on the stream's time line): a live
+        count while a set goes on, not a result (the piece is analysed whole once it is over, and decides).
+        """
+        if self._piece is None:
+            return []
+        hi = self._n - self._start
+        return self._analyse(max(self._piece * self.block, hi - round(window_s * self.rate)), hi)
+
     # -- blocks and pieces
     def _samples(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
         """Samples ``lo .. hi - 1`` of the stretch (relative to its first sample)."""
