@@ -264,12 +264,7 @@ class StrideEngine(Engine):
         self._failed = False
 
     def feed(self, chunk: Chunk) -> list[EngineEvent]:
-        samples = Samples(
-            t_s=chunk.t_s,
-            acc_g=chunk.acc_g,
-            gyr_dps=chunk.gyr_dps,
-            gap_before=chunk.gap_before is not None and self._fed,
-        )
+        samples = _samples(chunk, fed=self._fed)
         self._fed = True
         return self._run(lambda: [self.stream.update(c) for c in self.conditioner.update(samples)])
 
@@ -362,12 +357,7 @@ class LandingEngine(Engine):
         self._fed = False
 
     def feed(self, chunk: Chunk) -> list[EngineEvent]:
-        samples = Samples(
-            t_s=chunk.t_s,
-            acc_g=chunk.acc_g,
-            gyr_dps=chunk.gyr_dps,
-            gap_before=chunk.gap_before is not None and self._fed,
-        )
+        samples = _samples(chunk, fed=self._fed)
         self._fed = True
         found = [h for c in self.conditioner.update(samples) for h in self.stream.update(c)]
         return self._events(found)
@@ -456,12 +446,7 @@ class CalfRaiseEngine(Engine):
         self._seen_start_s = -np.inf
 
     def feed(self, chunk: Chunk) -> list[EngineEvent]:
-        samples = Samples(
-            t_s=chunk.t_s,
-            acc_g=chunk.acc_g,
-            gyr_dps=chunk.gyr_dps,
-            gap_before=chunk.gap_before is not None and self._fed,
-        )
+        samples = _samples(chunk, fed=self._fed)
         self._fed = True
         events = self._events([self.stream.update(c) for c in self.conditioner.update(samples)])
         if chunk.t_s.size:
@@ -500,6 +485,16 @@ class CalfRaiseEngine(Engine):
                         events.append(RepDone(t_s=rep.end_s, number=self.n_reps, rep=rep))
                 events.append(SetDone(t_s=s.end_s, summary=s))
         return events
+
+
+def _samples(chunk: Chunk, *, fed: bool) -> Samples:
+    """A session's chunk as the analysis' conditioning takes it (a gap before the first chunk is none)."""
+    return Samples(
+        t_s=chunk.t_s,
+        acc_g=chunk.acc_g,
+        gyr_dps=chunk.gyr_dps,
+        gap_before=chunk.gap_before is not None and fed,
+    )
 
 
 #: Two analyses of the same samples place one rep's start this close at most (s).
