@@ -8,9 +8,7 @@ microsecond, with the stream's memory bounded by its pieces, not by the recordin
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import math
 
 import numpy as np
 import pytest
@@ -25,11 +23,9 @@ from imu_app.core import ImuData
 from imu_app.recordings import load
 from imu_app.sim import SensorParams, simulate
 
+from ._same_events import assert_same_events
 from .paths import RECORDINGS
 from .test_landing_stream import _with_gaps
-
-#: Events of a chunked stream must equal the one-chunk ones to the microsecond.
-US = 1e-6
 
 RECORDED = ["eccentric_calf_raise", "single_leg_calf_raise"]
 SIMULATED = ["eccentric@100", "eccentric@833-nogyro", "single@100-nogyro", "single@833", "single@100-gaps"]
@@ -87,18 +83,6 @@ def _one_chunk(name: str) -> tuple[tuple[CalfRaiseRep, ...], tuple[SetSummary, .
     return res.calf_raises.reps, res.sets
 
 
-def _assert_same(got: list, ref: tuple) -> None:
-    assert len(got) == len(ref)
-    for a, b in zip(got, ref, strict=True):
-        da, db = dataclasses.asdict(a), dataclasses.asdict(b)
-        for key, x in da.items():
-            y = db[key]
-            if isinstance(x, float) and isinstance(y, float):
-                assert abs(x - y) <= US or (math.isnan(x) and math.isnan(y)), (key, x, y)
-            else:
-                assert x == y, (key, x, y)
-
-
 @pytest.mark.parametrize("name", RECORDED + SIMULATED)
 @settings(max_examples=3, deadline=None)
 @given(sizes=st.lists(st.integers(min_value=20, max_value=4000), min_size=1, max_size=30))
@@ -106,8 +90,8 @@ def test_random_chunkings_give_the_one_chunk_reps(name: str, sizes: list[int]) -
     reps, sets = _one_chunk(name)
     assert len(reps) >= 3, "the recording has reps to compare"
     got, got_sets, _ = _streamed(_recording(name), sizes)
-    _assert_same(got, reps)
-    _assert_same(got_sets, sets)
+    assert_same_events(got, reps)
+    assert_same_events(got_sets, sets)
 
 
 def test_simulated_sessions_are_cut_at_their_rests_and_keep_their_sets() -> None:
@@ -121,8 +105,8 @@ def test_sample_by_sample_gives_the_one_chunk_reps() -> None:
     data = _recording("single_leg_calf_raise")
     got, got_sets, _ = _streamed(data, [1, 2, 1, 3, 7])
     reps, sets = _one_chunk("single_leg_calf_raise")
-    _assert_same(got, reps)
-    _assert_same(got_sets, sets)
+    assert_same_events(got, reps)
+    assert_same_events(got_sets, sets)
 
 
 def test_memory_is_bounded_by_the_longest_piece_not_the_recording() -> None:

@@ -7,9 +7,7 @@ the microsecond, with the stream's memory bounded by its look-ahead, not by the 
 
 from __future__ import annotations
 
-import dataclasses
 import functools
-import math
 
 import numpy as np
 import pytest
@@ -25,10 +23,8 @@ from imu_app.core import Gap, ImuData
 from imu_app.recordings import load
 from imu_app.sim import SensorParams, simulate
 
+from ._same_events import assert_same_events
 from .paths import RECORDINGS
-
-#: Events of a chunked stream must equal the one-chunk ones to the microsecond.
-US = 1e-6
 
 RECORDED = ["forward_hop_hold", "squat_drop", "step_hop", "leap_and_hop"]
 SIMULATED = ["holds@52", "holds@208", "holds@1000", "squat@104-nogyro", "holds@416-gaps"]
@@ -109,19 +105,6 @@ def _one_chunk(name: str) -> tuple[Landing, ...]:
     return detect_landings(_recording(name)).landings
 
 
-def _assert_same(got: list[Landing], ref: tuple[Landing, ...]) -> None:
-    assert len(got) == len(ref)
-    for a, b in zip(got, ref, strict=True):
-        da = dataclasses.asdict(dataclasses.replace(a, set_index=None))
-        db = dataclasses.asdict(dataclasses.replace(b, set_index=None))
-        for key, x in da.items():
-            y = db[key]
-            if isinstance(x, float) and isinstance(y, float):
-                assert abs(x - y) <= US or (math.isnan(x) and math.isnan(y)), (key, x, y)
-            else:
-                assert x == y, (key, x, y)
-
-
 @pytest.mark.parametrize("name", RECORDED + SIMULATED)
 @settings(max_examples=3, deadline=None)
 @given(sizes=st.lists(st.integers(min_value=20, max_value=4000), min_size=1, max_size=30))
@@ -129,19 +112,19 @@ def test_random_chunkings_give_the_one_chunk_holds(name: str, sizes: list[int]) 
     ref = _one_chunk(name)
     assert len(ref) >= 1, "the recording has holds to compare"
     got, _ = _streamed(_recording(name), sizes)
-    _assert_same(got, ref)
+    assert_same_events(got, ref, ignore=("set_index",))
 
 
 def test_sample_by_sample_gives_the_one_chunk_holds() -> None:
     got, _ = _streamed(_recording("holds@52"), [1, 2, 1, 3])
-    _assert_same(got, _one_chunk("holds@52"))
+    assert_same_events(got, _one_chunk("holds@52"), ignore=("set_index",))
 
 
 def test_the_given_contacts_give_the_holds_of_the_stream_s_own() -> None:
     for name in ["step_hop", "holds@416-gaps"]:
         data = _recording(name)
         given_contacts = detect_landings(data, contacts=contacts_from_data(data)).landings
-        _assert_same(list(given_contacts), _one_chunk(name))
+        assert_same_events(list(given_contacts), _one_chunk(name), ignore=("set_index",))
 
 
 def test_memory_is_bounded_by_the_look_ahead_not_the_recording() -> None:

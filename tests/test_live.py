@@ -97,6 +97,17 @@ def _contacts(events) -> list:
     return [p.event.contact for p in events if isinstance(p.event, ContactDone)]
 
 
+def _assert_as_offline(live, offline) -> None:  # type: ignore[no-untyped-def]
+    """Every field of every live event equals the offline one, floats to the microsecond (set numbers left
+    out: the live session numbers sets per kind)."""
+    for a, b in zip(live, offline, strict=True):
+        got, ref = dataclasses.asdict(a), dataclasses.asdict(b)
+        got.pop("set_index"), ref.pop("set_index")
+        for key, x in got.items():
+            y = ref[key]
+            assert x == y or (isinstance(x, float) and isinstance(y, float) and abs(x - y) <= 1e-6), key
+
+
 def _of(events, kind) -> list:
     return [p.event for p in events if isinstance(p.event, kind)]
 
@@ -154,12 +165,7 @@ def test_holds_are_reported_once_in_order_and_equal_analyse(name: str) -> None:
     assert all((e.landing.landing_s, e.number) in announced for e in ended)
     assert len(started) - len(ended) <= 1
     # The same stream as offline: every field of every hold to the microsecond (sets are numbered per kind).
-    for e, off in zip(ended, offline, strict=True):
-        live, ref = dataclasses.asdict(e.landing), dataclasses.asdict(off)
-        live.pop("set_index"), ref.pop("set_index")
-        for key, x in live.items():
-            y = ref[key]
-            assert x == y or (isinstance(x, float) and isinstance(y, float) and abs(x - y) <= 1e-6), key
+    _assert_as_offline([e.landing for e in ended], offline)
 
 
 def test_reps_are_reported_once_in_order_and_are_the_offline_reps() -> None:
@@ -172,12 +178,7 @@ def test_reps_are_reported_once_in_order_and_are_the_offline_reps() -> None:
     # The same stream as offline: every field of every rep to the microsecond.
     offline = analyse(calf).calf_raises.reps
     assert len(reps) == len(offline) >= 10
-    for e, off in zip(reps, offline, strict=True):
-        live, ref = dataclasses.asdict(e.rep), dataclasses.asdict(off)
-        live.pop("set_index"), ref.pop("set_index")
-        for key, x in live.items():
-            y = ref[key]
-            assert x == y or (isinstance(x, float) and isinstance(y, float) and abs(x - y) <= 1e-6), key
+    _assert_as_offline([e.rep for e in reps], offline)
     done = [e for e in _of(events, SetDone) if e.summary.kind == "calf_raises"]
     assert len(done) == 1 and done[0].summary.count == sum(not r.partial for r in offline)
 
