@@ -192,9 +192,10 @@ class LandingStream:
     parameters only, never on how the stream was cut: from :data:`_BEFORE_S` before the touch-down to
     :data:`_AFTER_S` after the last instant the hold can reach, which is the take-off ending its contact,
     the end of its gap-free run, or ``hold_cap_s`` after the touch-down, whichever comes first. The
-    gyroscope's bias is the conditioning's running estimate at that instant (its still moments so far),
-    not a statistic of the whole recording. A hold is thus decided at most :attr:`lookahead_s` after its
-    touch-down, the buffer holds no more than that, and holds come out in order, each never revised.
+    gyroscope's bias is the median of the quiet samples (:data:`_QUIET_EVERY_HZ` a second, the last
+    :data:`_QUIET_KEPT`) up to that instant, not a statistic of the whole recording. A hold is thus decided
+    at most :attr:`lookahead_s` after its touch-down, the buffer holds no more than that, and holds come
+    out in order, each never revised.
     """
 
     def __init__(
